@@ -1,0 +1,145 @@
+"""The exceptions blynkbook raises, one small tree::
+
+    BlynkbookError
+    ├── InputError (also a ValueError)        bad argument; raised before any request is sent
+    │   └── DatastreamNameError               a datastream name that is unknown or ambiguous
+    ├── TransportError                        no usable HTTP response (connect, timeout, dropped)
+    ├── OfflineError                          offline mode and the cache has no answer
+    └── APIError                              the cloud answered with an error status
+        ├── BadRequestError        400
+        ├── AuthError              401, and OAuth errors from the token endpoint
+        ├── ForbiddenError         403
+        ├── NotFoundError          404
+        ├── RateLimitError         429 (``retry_after`` in seconds, when sent)
+        └── ServerError            5xx
+
+Every message names the request by method and *redacted* URL: tokens, secrets and
+passwords never appear in an exception text.
+
+>>> from blynkbook.errors import InputError
+>>> issubclass(InputError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthError",
+    "BadRequestError",
+    "BlynkbookError",
+    "DatastreamNameError",
+    "ForbiddenError",
+    "InputError",
+    "NotFoundError",
+    "OfflineError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "api_error_for_status",
+]
+
+
+class BlynkbookError(Exception):
+    """Root of every exception blynkbook raises on purpose."""
+
+
+class InputError(BlynkbookError, ValueError):
+    """An argument is out of range or malformed; nothing was sent."""
+
+
+class DatastreamNameError(InputError):
+    """A datastream named by id, label, alias or pin matched none, or more than one."""
+
+
+class TransportError(BlynkbookError):
+    """The request got no usable HTTP response (refused, timed out, dropped)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class OfflineError(BlynkbookError):
+    """Offline mode is on and the cache holds no answer for this request."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APIError(BlynkbookError):
+    """The cloud answered with an error status.
+
+    Attributes: ``status`` (HTTP status), ``message`` (the vendor's own words),
+    ``method`` and ``url`` (redacted), ``body`` (the parsed error body, if any).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str = "",
+        url: str = "",
+        body: object = None,
+    ) -> None:
+        where = f" ({method} {url})" if method else ""
+        super().__init__(f"HTTP {status}: {message}{where}")
+        self.status = status
+        self.message = message
+        self.method = method
+        self.url = url
+        self.body = body
+
+
+class BadRequestError(APIError):
+    """400: the cloud rejected the request's parameters or body."""
+
+
+class AuthError(APIError):
+    """401, or an OAuth error: the credentials or the access token were refused."""
+
+
+class ForbiddenError(APIError):
+    """403: the OAuth client may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: the device, datastream or organization does not exist or is not visible."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` says how long the cloud asked to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the cloud failed; retried automatically before this is raised."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def api_error_for_status(status: int) -> type[APIError]:
+    """The exception class for an HTTP error status.
+
+    >>> api_error_for_status(404).__name__
+    'NotFoundError'
+    >>> api_error_for_status(503).__name__
+    'ServerError'
+    """
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)

@@ -1,0 +1,209 @@
+"""The simulator's tiny web layer: request/response objects, a router and a WSGI adapter.
+
+Kept dependency-free on purpose: the same app object is mounted in-process (through
+:class:`blynkbook.sim.InProcessTransport`) and served on loopback (:func:`blynkbook.sim.serve`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+__all__ = [
+    "DropConnection",
+    "Handler",
+    "HTTPFailure",
+    "Request",
+    "Response",
+    "Router",
+    "WSGIApp",
+]
+
+
+class DropConnection(Exception):  # noqa: N818 - it is a signal, not an error
+    """Raised inside the app to make the server close the socket without answering."""
+
+
+@dataclass
+class Request:
+    """One parsed HTTP request."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes = b""
+    client: str = ""  # peer address, for per-client rate limiting
+    state: dict[str, Any] = field(default_factory=dict)  # set by middleware (e.g. "auth")
+
+    def arg(self, name: str) -> str | None:
+        """The first value of a query parameter, or None."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def args(self, name: str) -> list[str]:
+        """All values of a query parameter (``?a=1&a=2``; ``?a=1,2`` is split too)."""
+        out: list[str] = []
+        for v in self.query.get(name, []):
+            out.extend(p for p in v.split(",") if p != "")
+        return out
+
+    def json(self) -> Any:
+        """The body parsed as JSON; a 400 failure when it is not JSON."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError as exc:
+            raise HTTPFailure(400, "Invalid request body") from exc
+
+
+@dataclass
+class Response:
+    """One HTTP response; ``body`` is already encoded."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(
+        cls, data: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()
+    ) -> Response:
+        payload = json.dumps(data, separators=(",", ":")).encode()
+        return cls(status, payload, [("Content-Type", "application/json"), *headers])
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        return cls(status, b"", [])
+
+
+class HTTPFailure(Exception):
+    """Raised by a handler to answer with an error status and body.
+
+    ``body`` defaults to the Platform API's ``{"error": {"message": ...}}`` shape;
+    pass ``body=None`` with ``bare=True`` for statuses the vendor sends without a body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str = "",
+        *,
+        body: Any = None,
+        headers: Iterable[tuple[str, str]] = (),
+        bare: bool = False,
+    ) -> None:
+        super().__init__(message or HTTPStatus(status).phrase)
+        self.status = status
+        self.message = message or HTTPStatus(status).phrase
+        self.body = body
+        self.headers = list(headers)
+        self.bare = bare
+
+    def to_response(self) -> Response:
+        if self.bare:
+            return Response(self.status, b"", list(self.headers))
+        body = self.body if self.body is not None else {"error": {"message": self.message}}
+        return Response.json(body, self.status, self.headers)
+
+
+Handler = Callable[[Request], Response]
+
+
+class Router:
+    """Maps ``(method, path)`` to a handler; answers 404/405 like a real server would."""
+
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, str], Handler] = {}
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        self._routes[(method.upper(), path)] = handler
+
+    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(method, path, handler)
+            return handler
+
+        return register
+
+    @property
+    def routes(self) -> list[tuple[str, str]]:
+        return sorted(self._routes)
+
+    def find(self, method: str, path: str) -> Handler:
+        handler = self._routes.get((method.upper(), path))
+        if handler is not None:
+            return handler
+        if any(p == path for _, p in self._routes):
+            raise HTTPFailure(405, f"Method {method} is not allowed for {path}")
+        raise HTTPFailure(404, f"No endpoint {path}")
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None or length <= 0:
+        return b""
+    data: bytes = stream.read(length)
+    return data
+
+
+def request_from_environ(environ: dict[str, Any]) -> Request:
+    """Build a :class:`Request` from a WSGI environ."""
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    path = environ.get("PATH_INFO", "/")
+    if isinstance(path, str):  # WSGI hands PATH_INFO over as latin-1 decoded bytes
+        path = path.encode("latin-1").decode("utf-8", "replace")
+    return Request(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path=path,
+        query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+        headers=headers,
+        body=_read_body(environ),
+        client=str(environ.get("REMOTE_ADDR", "")),
+    )
+
+
+class WSGIApp:
+    """Base for a simulated cloud: subclasses implement :meth:`handle`.
+
+    ``__call__`` is the WSGI entry point. A handler raising :class:`HTTPFailure`
+    becomes its error response; any other exception becomes a 500 with the
+    vendor's error body, as a real server would answer. :class:`DropConnection`
+    passes through to the server (loopback) or transport (in-process).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()  # handlers mutate one shared world
+
+    def handle(self, request: Request) -> Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def respond(self, request: Request) -> Response:
+        try:
+            return self.handle(request)
+        except HTTPFailure as failure:
+            return failure.to_response()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        response = self.respond(request_from_environ(environ))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        start_response(f"{response.status} {reason}", headers)
+        return [response.body]
