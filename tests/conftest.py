@@ -1,0 +1,28 @@
+"""Shared test set-up.
+
+Tests are organised like the package: tests/sim (the embedded clouds, over a real loopback
+socket), tests/transport, tests/cache, tests/blynk (the facade), tests/thingsee,
+tests/panels (headless widgets), tests/cli, tests/notebooks, tests/binder and
+tests/browser. Each folder's conftest.py holds the fixtures of its room.
+
+Credentials in the environment would point tests at a real cloud, so they are removed
+for every test; a test that wants them sets them with monkeypatch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+CLOUD_ENV_PREFIXES = ("BLYNK_", "THINGSEE_", "BLYNKBOOK_OFFLINE")
+
+
+@pytest.fixture(autouse=True)
+def clean_cloud_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees real credentials or an offline switch from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith(CLOUD_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    yield
