@@ -115,7 +115,7 @@ class LoopbackServer:
         self.host = host
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sim:{self.port}", daemon=True
+            target=self._server.serve_forever, args=(0.1,), name=f"sim:{self.port}", daemon=True
         )
 
     @property
