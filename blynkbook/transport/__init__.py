@@ -1,0 +1,43 @@
+"""The HTTP layer: token auth, retries, redaction, error mapping and bounded fan-out.
+
+Everything the facades send goes through one :class:`Session`::
+
+    from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session
+
+    creds = Credentials("https://blynk.cloud", client_id, client_secret)
+    with Session(creds.server, auth=OAuth2ClientCredentials(creds)) as session:
+        devices = session.get("/api/v1/organization/devices", {"page": 0, "size": 1000}).data
+
+Importing this package attaches a redacting filter to the ``httpx`` and ``httpcore``
+loggers, so their request lines never show tokens or secrets.
+"""
+
+from __future__ import annotations
+
+from ._auth import Credentials, OAuth2ClientCredentials, ThingseeClientToken, TokenAuth
+from ._errors import error_from_response, parse_retry_after, transport_error
+from ._redact import RedactingFilter, install_log_redaction, redact_text, redact_url
+from ._retry import RETRY_STATUSES, RetryTransport
+from ._session import DEMO_BASE_URLS, Reply, Session, check_base_url
+
+__all__ = [
+    "DEMO_BASE_URLS",
+    "RETRY_STATUSES",
+    "Credentials",
+    "OAuth2ClientCredentials",
+    "RedactingFilter",
+    "Reply",
+    "RetryTransport",
+    "Session",
+    "ThingseeClientToken",
+    "TokenAuth",
+    "check_base_url",
+    "error_from_response",
+    "install_log_redaction",
+    "parse_retry_after",
+    "redact_text",
+    "redact_url",
+    "transport_error",
+]
+
+install_log_redaction()

@@ -1,0 +1,256 @@
+"""The facade's only HTTP surface: one shared httpx client, JSON replies, bounded fan-out."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from blynkbook.errors import InputError
+
+from ._errors import error_from_response, transport_error
+from ._redact import install_log_redaction, redact_url
+from ._retry import RetryTransport
+
+__all__ = ["DEMO_BASE_URLS", "Reply", "Session", "check_base_url"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Base URLs of the in-process demo clouds: plain http is fine there, nothing leaves the process.
+DEMO_BASE_URLS = frozenset({"http://demo.blynk.local", "http://demo.thingsee.local"})
+
+USER_AGENT = "blynkbook/0.1"
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One successful answer: parsed JSON (None when empty), status and cache flags.
+
+    ``content`` holds the raw body for callers that decode it themselves.
+    """
+
+    data: Any
+    status: int
+    from_cache: bool = False
+    stale: bool = False
+    content: bytes = field(default=b"", repr=False)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, *, raw: bool = False) -> Reply:
+        content = response.content
+        return cls(
+            data=None if raw else _decode(content, response.status_code),
+            status=response.status_code,
+            from_cache=bool(response.extensions.get("from_cache", False)),
+            stale=bool(response.extensions.get("stale", False)),
+            content=content,
+        )
+
+
+def _decode(content: bytes, status: int) -> Any:
+    """JSON body as Python; None for 204 or an empty body; text when it is not JSON."""
+    if status == 204 or not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, if it is HTTPS, loopback or an in-process demo.
+
+    >>> check_base_url("https://blynk.cloud/")
+    'https://blynk.cloud'
+    >>> check_base_url("http://example.com")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    blynkbook.errors.InputError: base URL 'http://example.com' must use https ...
+    """
+    cleaned = str(base_url).rstrip("/")
+    try:
+        url = httpx.URL(cleaned)
+    except httpx.InvalidURL as exc:
+        raise InputError(f"base URL {redact_url(cleaned)!r} is not a valid URL") from exc
+    if url.scheme == "https" and url.host:
+        return cleaned
+    if url.scheme == "http" and (_is_loopback(url.host) or cleaned in DEMO_BASE_URLS):
+        return cleaned
+    raise InputError(
+        f"base URL {redact_url(cleaned)!r} must use https (plain http is allowed only for "
+        "loopback hosts and the demo clouds)"
+    )
+
+
+def _clean_params(params: Params | None) -> dict[str, Any] | None:
+    """Drop None values; lists stay lists, which httpx sends exploded (``a=1&a=2``)."""
+    if not params:
+        return None
+    return {key: value for key, value in params.items() if value is not None}
+
+
+class Session:
+    """One authenticated httpx client with retries, error mapping and bounded fan-out.
+
+    >>> from blynkbook.transport import Credentials, OAuth2ClientCredentials
+    >>> creds = Credentials("https://blynk.cloud", "id", "secret")
+    >>> with Session(creds.server, auth=OAuth2ClientCredentials(creds)) as s:  # doctest: +SKIP
+    ...     s.get("/api/v1/organization/devices", {"page": 0, "size": 100}).data
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None,
+        transport: httpx.BaseTransport | None = None,
+        max_concurrency: int = 16,
+        timeout: float = 30.0,
+        retries: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_concurrency < 1:
+            raise InputError(f"max_concurrency={max_concurrency} must be at least 1")
+        if retries < 0:
+            raise InputError(f"retries={retries} must be 0 or more")
+        self.base_url = check_base_url(base_url)
+        self.max_concurrency = max_concurrency
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
+        inner = transport if transport is not None else httpx.HTTPTransport(limits=limits)
+        self._retry = RetryTransport(inner, retries=retries, sleep=sleep)
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            auth=auth,
+            transport=self._retry,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            trust_env=False,  # env proxies would bypass the retry transport
+        )
+        install_log_redaction()
+
+    def __repr__(self) -> str:
+        return f"<Session {self.base_url} max_concurrency={self.max_concurrency}>"
+
+    @property
+    def request_count(self) -> int:
+        """Requests that went out (retries and token calls included, cache hits not)."""
+        return self._retry.attempts
+
+    @property
+    def retry_count(self) -> int:
+        """How many of :attr:`request_count` were retries."""
+        return self._retry.retried
+
+    def get(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        cache: Mapping[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Reply:
+        """GET ``path``; ``cache`` is handed to the cache transport as an extension."""
+        extensions = {"cache": dict(cache)} if cache is not None else None
+        return self._request("GET", path, params=params, extensions=extensions, raw=raw)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        raw: bool = False,
+    ) -> Reply:
+        """Send a write (POST, PUT, PATCH, DELETE) with an optional JSON body."""
+        return self._request(method.upper(), path, params=params, json=json, raw=raw)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None,
+        json: Any = None,
+        extensions: dict[str, Any] | None = None,
+        raw: bool,
+    ) -> Reply:
+        request = self._client.build_request(
+            method, path, params=_clean_params(params), json=json, extensions=extensions
+        )
+        try:
+            response = self._client.send(request)
+        except httpx.HTTPError as exc:
+            raise transport_error(request, exc) from exc
+        if response.is_error:
+            raise error_from_response(response)
+        return Reply.from_response(response, raw=raw)
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        desc: str | None = None,
+        progress: bool = False,
+    ) -> list[R]:
+        """``[fn(item) for item in items]`` on up to ``max_concurrency`` threads, in order.
+
+        The first exception is re-raised after the calls not yet started are cancelled.
+
+        >>> session.map(lambda d: session.get(f"/devices/{d}").data, [1, 2, 3])  # doctest: +SKIP
+        """
+        work = list(items)
+        if len(work) <= 1 and not progress:
+            return [fn(item) for item in work]
+        bar = _progress_bar(len(work), desc) if progress else None
+        results: list[Any] = [None] * len(work)
+        workers = max(1, min(self.max_concurrency, len(work)))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blynkbook")
+        try:
+            index: dict[Future[R], int] = {pool.submit(fn, item): i for i, item in enumerate(work)}
+            for future in as_completed(index):
+                results[index[future]] = future.result()
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            if bar is not None:
+                bar.close()
+        return results
+
+    def close(self) -> None:
+        """Close the client and its connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _progress_bar(total: int, desc: str | None) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="req", leave=False)
