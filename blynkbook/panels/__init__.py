@@ -1,0 +1,12 @@
+"""Jupyter panels over any FleetClient: pick devices, plot history, map trackers, write.
+
+>>> import blynkbook as bb                     # doctest: +SKIP
+>>> bb.panels.explore(bb.connect("demo"))      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._protocol import FleetClient
+from .picker import DevicePicker
+
+__all__ = ["DevicePicker", "FleetClient"]

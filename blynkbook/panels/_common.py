@@ -1,0 +1,140 @@
+"""Small pieces every panel shares: the status line, event hooks, labels and tables.
+
+>>> status = StatusLine()
+>>> with status.guard("Loading"):
+...     raise ValueError("no such datastream")
+>>> type(status.last_error).__name__, "no such datastream" in status.value
+('ValueError', True)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+__all__ = [
+    "RANGE_PRESETS",
+    "Hooks",
+    "StatusLine",
+    "device_label",
+    "frame_html",
+    "name_lookup",
+]
+
+RANGE_PRESETS: dict[str, str] = {"1h": "-1h", "24h": "-24h", "7d": "-7d", "30d": "-30d"}
+"""Time range buttons → the relative start every client understands (end is ``"now"``)."""
+
+_COLOURS = {"info": "#444", "busy": "#1f6feb", "ok": "#1a7f37", "error": "#cf222e"}
+
+
+class StatusLine(widgets.HTML):  # type: ignore[misc]
+    """One line of HTML under a panel: progress, results and errors (never a traceback).
+
+    ``last_error`` keeps the most recent exception shown, for tests and for the curious.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(value="")
+        self.last_error: Exception | None = None
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show ``text`` (plain text, escaped) styled as info, busy, ok or error."""
+        colour = _COLOURS.get(kind, _COLOURS["info"])
+        self.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+    def fail(self, exc: Exception, action: str = "") -> None:
+        """Show an exception as one readable line and remember it."""
+        self.last_error = exc
+        prefix = f"{action} failed: " if action else ""
+        self.say(f"{prefix}{type(exc).__name__}: {exc}", "error")
+
+    @contextmanager
+    def guard(self, action: str, *disable: widgets.Widget) -> Iterator[None]:
+        """Run a block with ``disable`` widgets greyed out; report an exception, don't raise.
+
+        The status says ``"<action>…"`` while the block runs.
+        """
+        self.last_error = None
+        self.say(f"{action}…", "busy")
+        for widget in disable:
+            widget.disabled = True
+        try:
+            yield
+        except Exception as exc:  # a panel shows the error instead of a traceback
+            self.fail(exc, action)
+        finally:
+            for widget in disable:
+                widget.disabled = False
+
+
+class Hooks:
+    """The callbacks of one panel event; a failing callback is reported, not raised.
+
+    >>> hooks = Hooks()
+    >>> seen = []
+    >>> hooks.register(seen.append)
+    >>> hooks.fire((1, 2))
+    []
+    >>> seen
+    [(1, 2)]
+    """
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[..., object]] = []
+
+    def register(self, callback: Callable[..., object], remove: bool = False) -> None:
+        """Add ``callback`` (once), or take it away with ``remove=True``."""
+        if remove:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
+            self._callbacks.append(callback)
+
+    def fire(self, *args: Any) -> list[Exception]:
+        """Call every callback with ``args``; return the exceptions they raised."""
+        errors: list[Exception] = []
+        for callback in list(self._callbacks):
+            try:
+                callback(*args)
+            except Exception as exc:  # one bad callback must not break the panel
+                errors.append(exc)
+        return errors
+
+
+def device_label(name: object, device_id: Hashable) -> str:
+    """How a device appears in lists: ``"Greenhouse 3 (101)"``.
+
+    >>> device_label("Pump", 7)
+    'Pump (7)'
+    """
+    return f"{name} ({device_id})"
+
+
+def name_lookup(devices: pd.DataFrame) -> dict[Hashable, str]:
+    """``device_id → name`` from a ``devices()`` frame.
+
+    >>> name_lookup(pd.DataFrame({"device_id": [1], "name": ["Pump"]}))
+    {1: 'Pump'}
+    """
+    if devices.empty:
+        return {}
+    return dict(zip(devices["device_id"].tolist(), devices["name"].astype(str), strict=True))
+
+
+def frame_html(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """A compact, escaped HTML table of ``frame`` (``columns`` that exist, in order).
+
+    >>> "<td>Pump</td>" in frame_html(pd.DataFrame({"name": ["Pump"]}))
+    True
+    """
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    if frame.empty:
+        return "<i>nothing to show</i>"
+    table = frame.to_html(index=False, border=0, escape=True, na_rep="")
+    return f'<div style="max-height:22em;overflow:auto;font-size:90%">{table}</div>'

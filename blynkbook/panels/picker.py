@@ -1,0 +1,253 @@
+"""DevicePicker: search and filter the fleet, page through matches, select devices.
+
+>>> import blynkbook as bb                                  # doctest: +SKIP
+>>> picker = DevicePicker(bb.connect("demo"), page_size=20)  # doctest: +SKIP
+>>> picker.search.value = "weather"                          # doctest: +SKIP
+>>> picker.selected = (101, 102)                             # doctest: +SKIP
+>>> picker.on_change(print)                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ._common import Hooks, StatusLine, device_label, frame_html
+from ._protocol import FleetClient
+
+__all__ = ["ANY", "DevicePicker"]
+
+ANY = "(any)"
+"""The filter choice that lets every device through."""
+
+ONLINE_CHOICES = (ANY, "online", "offline")
+TABLE_COLUMNS = ("device_id", "name", "template", "tags", "online")
+
+
+def _has_extra(client: object, name: str) -> bool:
+    """Whether the client offers an optional per-device call such as ``tags``."""
+    return callable(getattr(client, name, None))
+
+
+def _as_tags(raw: object) -> frozenset[str]:
+    """Tags from whatever ``client.tags(id)`` returns: a list, a Series or a frame."""
+    if isinstance(raw, pd.DataFrame):
+        column = "tag" if "tag" in raw.columns else ("name" if "name" in raw.columns else None)
+        raw = raw[column].tolist() if column else []
+    elif isinstance(raw, pd.Series):
+        raw = raw.tolist()
+    if isinstance(raw, str):
+        return frozenset({raw})
+    if isinstance(raw, Iterable):
+        return frozenset(str(tag) for tag in raw)
+    return frozenset()
+
+
+def _as_online(raw: object) -> bool:
+    """Online state from ``client.online(id)``: a bool, a mapping, a Series or a frame."""
+    if isinstance(raw, pd.DataFrame):
+        raw = raw["online"].iloc[0] if len(raw) and "online" in raw.columns else False
+    elif isinstance(raw, pd.Series | dict):
+        raw = raw.get("online", False)
+    if isinstance(raw, str):
+        return raw.strip().lower() in {"online", "true", "1"}
+    return bool(raw)
+
+
+class DevicePicker(widgets.VBox):  # type: ignore[misc]
+    """Search box, template / tag / online filters, a paged table and a multi-select.
+
+    Only the current page of matches goes into the select widget; the selection survives
+    paging and filtering. Tags and online state come from the optional ``client.tags(id)``
+    and ``client.online(id)``, fetched only when that filter is used, once per device.
+
+    **Attributes:** ``search``, ``template``, ``tag``, ``online`` (filter widgets),
+    ``table`` (HTML), ``choice`` (SelectMultiple of ``(label, id)``), ``prev`` / ``next``,
+    ``page`` (0-based), ``matches`` (frame of all matches), ``selected`` (tuple of ids).
+    """
+
+    def __init__(self, client: FleetClient, *, page_size: int = 50) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self.client = client
+        self.page_size = page_size
+        self.page = 0
+        self.matches = pd.DataFrame(columns=["device_id", "name", "template"])
+        self._fleet = self.matches
+        self._selected: dict[Hashable, None] = {}
+        self._tags: dict[Hashable, frozenset[str]] = {}
+        self._online: dict[Hashable, bool] = {}
+        self._changed = Hooks()
+        self._syncing = False
+        self._build_widgets()
+        super().__init__(children=self._layout())
+        self._wire()
+        self.reload()
+
+    # -- construction --------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.search = widgets.Text(placeholder="search name or id", description="Search")
+        self.template = widgets.Dropdown(options=[ANY], value=ANY, description="Template")
+        self.tag = widgets.Combobox(placeholder="any tag", description="Tag")
+        self.online = widgets.Dropdown(options=ONLINE_CHOICES, value=ANY, description="State")
+        self.tag.disabled = not _has_extra(self.client, "tags")
+        self.online.disabled = not _has_extra(self.client, "online")
+        self.table = widgets.HTML()
+        self.choice = widgets.SelectMultiple(options=[], rows=8, description="Select")
+        self.prev = widgets.Button(description="◀ prev", layout=widgets.Layout(width="7em"))
+        self.next = widgets.Button(description="next ▶", layout=widgets.Layout(width="7em"))
+        self.clear = widgets.Button(description="clear selection")
+        self.page_info = widgets.Label()
+        self.status = StatusLine()
+
+    def _layout(self) -> tuple[widgets.Widget, ...]:
+        filters = widgets.HBox([self.search, self.template, self.tag, self.online])
+        paging = widgets.HBox([self.prev, self.page_info, self.next, self.clear])
+        return (filters, self.table, self.choice, paging, self.status)
+
+    def _wire(self) -> None:
+        for widget in (self.search, self.template, self.tag, self.online):
+            widget.observe(self._on_filter, names="value")
+        self.choice.observe(self._on_choice, names="value")
+        self.prev.on_click(lambda _: self.show_page(self.page - 1))
+        self.next.on_click(lambda _: self.show_page(self.page + 1))
+        self.clear.on_click(lambda _: setattr(self, "selected", ()))
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def selected(self) -> tuple[Hashable, ...]:
+        """The selected device ids, in the order they were picked."""
+        return tuple(self._selected)
+
+    @selected.setter
+    def selected(self, ids: Iterable[Hashable]) -> None:
+        new = dict.fromkeys(ids)
+        if list(new) == list(self._selected):
+            return
+        self._selected = new
+        self._sync_choice()
+        self._announce()
+
+    @property
+    def last_error(self) -> Exception | None:
+        """The last error the picker showed, if any."""
+        return self.status.last_error
+
+    def on_change(
+        self, callback: Callable[[tuple[Hashable, ...]], Any], remove: bool = False
+    ) -> None:
+        """Call ``callback(selected)`` whenever the selection changes."""
+        self._changed.register(callback, remove)
+
+    def reload(self) -> None:
+        """Fetch the device list again and re-apply the filters."""
+        with self.status.guard("Loading devices"):
+            self._fleet = self.client.devices()
+            templates = sorted(self._fleet["template"].dropna().astype(str).unique())
+            self.template.options = [ANY, *templates]
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-apply the filters and show the first page of matches."""
+        with self.status.guard("Filtering"):
+            self.matches = self._filtered()
+            self.tag.options = sorted(set().union(*self._tags.values())) if self._tags else []
+            self.show_page(0)
+            self.status.say(f"{len(self.matches)} of {len(self._fleet)} devices match")
+
+    def show_page(self, page: int) -> None:
+        """Show page ``page`` (clamped) of the matches in the table and the select."""
+        pages = max(-(-len(self.matches) // self.page_size), 1)
+        self.page = min(max(page, 0), pages - 1)
+        rows = self.current_page()
+        self.table.value = frame_html(rows, TABLE_COLUMNS)
+        self.page_info.value = f"page {self.page + 1}/{pages} · {len(self.matches)} matches"
+        self.prev.disabled = self.page == 0
+        self.next.disabled = self.page >= pages - 1
+        self._sync_choice()
+
+    def current_page(self) -> pd.DataFrame:
+        """The rows of the matches on the current page."""
+        start = self.page * self.page_size
+        return self.matches.iloc[start : start + self.page_size]
+
+    def tags_of(self, device_id: Hashable) -> frozenset[str]:
+        """The device's tags, asked of the client once."""
+        if device_id not in self._tags:
+            self._tags[device_id] = _as_tags(self.client.tags(device_id))  # type: ignore[attr-defined]
+        return self._tags[device_id]
+
+    def online_of(self, device_id: Hashable) -> bool:
+        """Whether the device is online, asked of the client once."""
+        if device_id not in self._online:
+            self._online[device_id] = _as_online(self.client.online(device_id))  # type: ignore[attr-defined]
+        return self._online[device_id]
+
+    # -- filtering -----------------------------------------------------------------------
+    def _filtered(self) -> pd.DataFrame:
+        frame = self._fleet
+        query = self.search.value.strip().lower()
+        if query:
+            text = frame["name"].astype(str).str.lower() + " " + frame["device_id"].astype(str)
+            frame = frame[text.str.contains(query, regex=False)]
+        if self.template.value != ANY:
+            frame = frame[frame["template"].astype(str) == self.template.value]
+        if self.tag.value.strip() and not self.tag.disabled:
+            frame = self._with_tag(frame, self.tag.value.strip())
+        if self.online.value != ANY and not self.online.disabled:
+            frame = self._with_online(frame, self.online.value == "online")
+        return frame
+
+    def _with_tag(self, frame: pd.DataFrame, tag: str) -> pd.DataFrame:
+        tags = [self.tags_of(device_id) for device_id in frame["device_id"]]
+        frame = frame.assign(tags=[", ".join(sorted(t)) for t in tags])
+        return frame[[tag in t for t in tags]]
+
+    def _with_online(self, frame: pd.DataFrame, wanted: bool) -> pd.DataFrame:
+        states = [self.online_of(device_id) for device_id in frame["device_id"]]
+        frame = frame.assign(online=states)
+        return frame[[state == wanted for state in states]]
+
+    # -- selection -----------------------------------------------------------------------
+    def _page_options(self) -> list[tuple[str, Hashable]]:
+        rows = self.current_page()
+        return [
+            (device_label(name, device_id), device_id)
+            for device_id, name in zip(rows["device_id"], rows["name"], strict=True)
+        ]
+
+    def _sync_choice(self) -> None:
+        """Put the current page into the select widget, ticking the selected ids."""
+        options = self._page_options()
+        ids = {device_id for _, device_id in options}
+        self._syncing = True
+        try:
+            if list(self.choice.options) != options:
+                self.choice.value = ()
+                self.choice.options = options
+            self.choice.value = tuple(i for i in self._selected if i in ids)
+        finally:
+            self._syncing = False
+
+    def _on_choice(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        on_page = {device_id for _, device_id in self.choice.options}
+        picked = [i for i in change["new"] if i in on_page]
+        kept = [i for i in self._selected if i not in on_page or i in picked]
+        added = [i for i in picked if i not in self._selected]
+        self._selected = dict.fromkeys(kept + added)
+        self._announce()
+
+    def _on_filter(self, change: dict[str, Any]) -> None:
+        self.refresh()
+
+    def _announce(self) -> None:
+        errors = self._changed.fire(self.selected)
+        if errors:
+            self.status.fail(errors[0], "A selection callback")
+        else:
+            self.status.say(f"{len(self._selected)} selected")
