@@ -112,7 +112,6 @@ class TokenAuth(httpx.Auth):
             return
         with self._lock:
             if self._generation == generation:  # nobody renewed since we sent it
-                self._token = None
                 yield from self._acquire(timeout)
             token = self._bearer()
         request.headers["Authorization"] = f"Bearer {token}"
