@@ -1,0 +1,419 @@
+"""``ThingseeSim``: the Thingsee Open Services API as a WSGI app.
+
+The API is served under ``/prod/v1`` (the stage path of the vendor's per-deployment base URL
+``https://{apiId}.execute-api.{region}.amazonaws.com/prod/v1/``) and, as an alias, at the root,
+so both ``http://127.0.0.1:PORT/prod/v1/`` and ``http://demo.thingsee.local`` work as base URL.
+Every success is ``{"data": ...}``; every error is ``{"statusCode", "error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+from .._clock import Clock
+from .._faults import Faults, RateLimiter
+from .._http import HTTPFailure, Request, Response, Router, WSGIApp
+from .._server import LoopbackServer, serve
+from .._transport import InProcessTransport
+from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, World
+
+__all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
+
+DEMO_CLIENT_ID = "blynkbook-demo-thingsee"
+DEMO_CLIENT_SECRET = "demo-thingsee-secret-not-for-production"  # public demo constant
+STAGE_PREFIX = "/prod/v1"
+MESSAGE_LIMIT = 1000  # sim choice: the vendor documents no maximum for ``limit``
+TOKEN_PATH = "/auth/client-token"
+
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("POST", TOKEN_PATH, "_create_token"),
+    ("GET", "/groups", "_list_groups"),
+    ("POST", "/groups", "_create_group"),
+    ("DELETE", "/groups/{groupid}", "_delete_group"),
+    ("POST", "/groups/{groupid}/rename", "_rename_group"),
+    ("GET", "/groups/{groupid}/things", "_group_things"),
+    ("GET", "/things/alerts", "_all_alerts"),
+    ("GET", "/things/alerts/count", "_alert_count"),
+    ("GET", "/things/{tuid}", "_thing_info"),
+    ("GET", "/things/{tuid}/alerts", "_thing_alerts"),
+    ("GET", "/things/{tuid}/messages", "_messages"),
+    ("GET", "/things/{tuid}/commands", "_list_commands"),
+    ("POST", "/things/{tuid}/commands", "_send_commands"),
+    ("GET", "/things/{tuid}/installations", "_list_installations"),
+    ("POST", "/things/{tuid}/installations", "_set_installation"),
+    ("GET", "/things/{tuid}/group", "_get_thing_group"),
+    ("POST", "/things/{tuid}/group", "_set_thing_group"),
+)
+
+
+def failure(
+    status: int, message: str, *, headers: list[tuple[str, str]] | None = None
+) -> HTTPFailure:
+    """An error in the vendor's shape: ``{"statusCode", "error", "message"}``.
+
+    >>> failure(404, "Thing X not found").body["error"]
+    'Not Found'
+    """
+    body = {"statusCode": status, "error": HTTPStatus(status).phrase, "message": message}
+    return HTTPFailure(status, message, body=body, headers=headers or [])
+
+
+def match_route(path: str) -> tuple[str, dict[str, str]]:
+    """The route template for a concrete path and its parameters; literal segments win.
+
+    >>> match_route("/prod/v1/things/TSPD04X1A12345678/messages")
+    ('/things/{tuid}/messages', {'tuid': 'TSPD04X1A12345678'})
+    >>> match_route("/things/alerts")
+    ('/things/alerts', {})
+    """
+    if path == STAGE_PREFIX or path.startswith(STAGE_PREFIX + "/"):
+        path = path[len(STAGE_PREFIX) :]
+    parts = [p for p in path.split("/") if p]
+    best: tuple[int, str, dict[str, str]] | None = None
+    for _, template, _ in ROUTES:
+        pattern = [p for p in template.split("/") if p]
+        if len(pattern) != len(parts):
+            continue
+        params = {p[1:-1]: v for p, v in zip(pattern, parts, strict=True) if p.startswith("{")}
+        literal = [(p, v) for p, v in zip(pattern, parts, strict=True) if not p.startswith("{")]
+        if all(p == v for p, v in literal) and (best is None or len(literal) > best[0]):
+            best = (len(literal), template, params)
+    return (best[1], best[2]) if best else ("/" + "/".join(parts), {})
+
+
+class ThingseeSim(WSGIApp):
+    """The embedded Thingsee cloud with a seeded fleet (4 deployment groups, 44 things).
+
+    >>> sim = ThingseeSim(now="2026-11-20T12:00:00Z")
+    >>> sim.client_id
+    'blynkbook-demo-thingsee'
+    >>> len(sim.world.groups)
+    4
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        now: str | datetime | float | None = None,
+        ticking: bool | None = None,
+        token_lifetime: int = 900,
+        rate: float = 500.0,
+        burst: int = 1000,
+    ) -> None:
+        super().__init__()
+        self.clock = Clock(now, ticking=bool(ticking))
+        self.faults = Faults(seed=seed)
+        self.rate_limit = RateLimiter(rate, burst)
+        self.token_lifetime = token_lifetime
+        self.world = World(seed=seed, clock=self.clock)
+        self.request_count = 0
+        self._clients = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
+        self._tokens: dict[str, tuple[str, float]] = {}  # token → (client id, expiry)
+        self._token_serial = itertools.count(1)
+        self._signing_key = hashlib.sha256(f"thingsee-sim-{seed}".encode()).digest()
+        self.router = Router()
+        for method, template, name in ROUTES:
+            handler: Callable[[Request], Response] = getattr(self, name)
+            self.router.add(method, template, handler)
+
+    @property
+    def client_id(self) -> str:
+        return DEMO_CLIENT_ID
+
+    @property
+    def client_secret(self) -> str:
+        return DEMO_CLIENT_SECRET
+
+    def transport(self) -> InProcessTransport:
+        """An httpx transport that calls this app in-process."""
+        return InProcessTransport(self)
+
+    def serve(self, port: int = 0) -> LoopbackServer:
+        """Serve this app on 127.0.0.1 in a background thread."""
+        return serve(self, port=port)
+
+    def __repr__(self) -> str:
+        return f"<ThingseeSim {len(self.world.things)} things, clock={self.clock!r}>"
+
+    # -- request pipeline: faults → rate limit → route → auth → handler ------------------
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            self.request_count += 1
+        try:
+            self.faults.apply()
+            self.rate_limit.check(self._caller(request))
+            template, params = match_route(request.path)
+            handler = self.router.find(request.method, template)
+            request.state["params"] = params
+            if template != TOKEN_PATH:
+                request.state["client_id"] = self._authenticate(request)
+            with self.lock:
+                return handler(request)
+        except HTTPFailure as exc:
+            if exc.bare or exc.body is not None:
+                raise
+            raise failure(exc.status, exc.message, headers=exc.headers) from exc
+
+    def _caller(self, request: Request) -> str:
+        entry = self._tokens.get(_bearer(request) or "")
+        return entry[0] if entry else request.client or "anonymous"
+
+    def _authenticate(self, request: Request) -> str:
+        token = _bearer(request)
+        if token is None:
+            raise failure(401, "Unauthorized")
+        entry = self._tokens.get(token)
+        if entry is None:
+            raise failure(401, "Unauthorized")
+        if self.clock.now() >= entry[1]:
+            raise failure(401, "The incoming token has expired")
+        return entry[0]
+
+    def _issue_token(self, client_id: str) -> str:
+        issued = int(self.clock.now())
+        header = {"alg": "HS256", "typ": "JWT"}
+        claims = {
+            "sub": client_id,
+            "iat": issued,
+            "exp": issued + self.token_lifetime,
+            "jti": next(self._token_serial),
+        }
+        signing_input = f"{_b64(header)}.{_b64(claims)}"
+        signature = hmac.new(self._signing_key, signing_input.encode(), hashlib.sha256).digest()
+        token = f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+        self._tokens[token] = (client_id, float(issued + self.token_lifetime))
+        return token
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def _create_token(self, request: Request) -> Response:
+        body = request.json()
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), str) for k in ("client_id", "client_secret")
+        ):
+            raise failure(400, "client_id and client_secret are required")
+        known = self._clients.get(body["client_id"])
+        if known is None or not hmac.compare_digest(known, body["client_secret"]):
+            raise failure(401, "Invalid client credentials")
+        return _data({"token": self._issue_token(body["client_id"])})
+
+    def _list_groups(self, request: Request) -> Response:
+        text = (request.arg("q") or "").lower()
+        limit = _int_arg(request, "limit", low=1)
+        rows = [
+            {"group_id": gid, "group_description": desc}
+            for gid, desc in sorted(self.world.groups.items())
+            if text in gid.lower() or text in desc.lower()
+        ]
+        return _data(rows if limit is None else rows[:limit])
+
+    def _create_group(self, request: Request) -> Response:
+        body = _json_object(request)
+        group_id = _valid_group_id(body.get("group_id"))
+        description = body.get("group_description", "")
+        if not isinstance(description, str):
+            raise failure(400, "group_description must be a string")
+        if group_id in self.world.groups:
+            raise failure(409, f"Group {group_id} already exists")
+        self.world.groups[group_id] = description
+        return _data({"group_id": group_id, "group_description": description})
+
+    def _rename_group(self, request: Request) -> Response:
+        old = self._existing_group(request.state["params"]["groupid"])
+        new = _valid_group_id(_json_object(request).get("group_id"))
+        if new in self.world.groups:
+            raise failure(409, f"Group {new} already exists")
+        self.world.groups = {
+            (new if gid == old else gid): d for gid, d in self.world.groups.items()
+        }
+        for thing in self.world.things.values():
+            if thing.group_id == old:
+                thing.group_id = new
+        return _data({"group_id": new, "old": old, "renamed": True})
+
+    def _delete_group(self, request: Request) -> Response:
+        group_id = self._existing_group(request.state["params"]["groupid"])
+        members = self.world.group_tuids(group_id)
+        if members:
+            raise failure(409, f"Group {group_id} still has {len(members)} things; move them first")
+        del self.world.groups[group_id]
+        return _data({"group_id": group_id, "deleted": True})
+
+    def _group_things(self, request: Request) -> Response:
+        group_id = self._existing_group(request.state["params"]["groupid"])
+        return _data({"group_id": group_id, "tuids": self.world.group_tuids(group_id)})
+
+    def _all_alerts(self, request: Request) -> Response:
+        return _data({"alerting_tuids": self.world.active_alert_tuids()})
+
+    def _alert_count(self, request: Request) -> Response:
+        return _data({"alert_count": str(len(self.world.active_alert_tuids()))})
+
+    def _thing_info(self, request: Request) -> Response:
+        return _data(self.world.info(self._thing(request)))
+
+    def _thing_alerts(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        from_s, to_s = _int_arg(request, "from", low=0), _int_arg(request, "to", low=0)
+        return _data(self.world.thing_alerts(tuid, from_s, to_s))
+
+    def _messages(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        limit = _int_arg(request, "limit", low=1, high=MESSAGE_LIMIT)
+        if limit is None:
+            raise failure(400, "limit is required")
+        found = self.world.messages(
+            tuid,
+            _int_arg(request, "from", low=0),
+            _int_arg(request, "to", low=0),
+            _id_set(request, "messageid"),
+            _id_set(request, "eventid"),
+        )
+        return _data(
+            found[::-1][:limit]
+        )  # sim choice: newest first, like the vendor's apps read them
+
+    def _list_commands(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        ids, events = _id_set(request, "messageid"), _id_set(request, "eventid")
+        lo, hi = _int_arg(request, "from", low=0), _int_arg(request, "to", low=0)
+        limit = _int_arg(request, "limit", low=1)
+        rows = [
+            c
+            for c in self.world.commands[tuid]
+            if (ids is None or c["command"]["tsmId"] in ids)
+            and (events is None or c["command"]["tsmEv"] in events)
+            and (lo is None or c["timestamp"] >= lo)
+            and (hi is None or c["timestamp"] <= hi)
+        ]
+        return _data(rows if limit is None else rows[-limit:])  # chronological, as documented
+
+    def _send_commands(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        body = request.json()
+        if not isinstance(body, list) or not body or not all(isinstance(c, dict) for c in body):
+            raise failure(400, "Body must be a non-empty array of command objects")
+        for command in body:
+            _check_command(command)
+        responsible = request.state["client_id"]
+        sent = [self.world.record_command(tuid, c, responsible) for c in body]
+        return _data({"responsible": responsible, "commands": sent})
+
+    def _list_installations(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        limit = _int_arg(request, "limit", low=1)
+        newest_first = self.world.installations[tuid][::-1]
+        return _data(newest_first if limit is None else newest_first[:limit])
+
+    def _set_installation(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        status = _json_object(request).get("installation_status")
+        if status not in INSTALLATION_STATUSES:
+            allowed = ", ".join(INSTALLATION_STATUSES)
+            raise failure(400, f"Invalid installation_status {status!r}; allowed: {allowed}")
+        self.world.record_installation(tuid, status, request.state["client_id"])
+        return _data({"tuid": tuid, "installation_status": status})
+
+    def _get_thing_group(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        return _data({"group_id": self.world.things[tuid].group_id, "tuid": tuid})
+
+    def _set_thing_group(self, request: Request) -> Response:
+        tuid = self._thing(request)
+        group_id = _json_object(request).get("group_id")
+        if not isinstance(group_id, str) or not group_id:
+            raise failure(400, "group_id is required")
+        self._existing_group(group_id)
+        self.world.things[tuid].group_id = group_id
+        return _data({"group_id": group_id, "tuid": tuid})
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def _thing(self, request: Request) -> str:
+        tuid: str = request.state["params"]["tuid"]
+        if tuid not in self.world.things:
+            raise failure(404, f"Thing {tuid} not found")
+        return tuid
+
+    def _existing_group(self, group_id: str) -> str:
+        if group_id not in self.world.groups:
+            raise failure(404, f"Group {group_id} not found")
+        return group_id
+
+
+def _data(payload: Any) -> Response:
+    return Response.json({"data": payload})
+
+
+def _b64(obj: dict[str, Any]) -> str:
+    raw = json.dumps(obj, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise failure(400, "Body must be a JSON object")
+    return body
+
+
+def _int_arg(request: Request, name: str, *, low: int, high: int | None = None) -> int | None:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise failure(400, f"{name} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise failure(400, f"{name} must be {limit}, got {value}")
+    return value
+
+
+def _id_set(request: Request, name: str) -> set[int] | None:
+    values = request.args(name)
+    if not values:
+        return None
+    try:
+        return {int(v) for v in values}
+    except ValueError:
+        raise failure(400, f"{name} must be a comma-separated list of numbers") from None
+
+
+def _valid_group_id(group_id: object) -> str:
+    if not isinstance(group_id, str) or not group_id:
+        raise failure(400, "group_id is required")
+    if any(c.isspace() for c in group_id):
+        raise failure(400, "group_id must not contain whitespaces")
+    if group_id == "unassigned":
+        raise failure(400, "group_id must not be named unassigned")
+    return group_id
+
+
+def _check_command(command: dict[str, Any]) -> None:
+    for key in ("tsmId", "tsmEv"):
+        if not isinstance(command.get(key), int) or isinstance(command.get(key), bool):
+            raise failure(400, f"{key} is required and must be a number")
+    if command["tsmId"] not in ALLOWED_COMMAND_IDS:
+        allowed = ", ".join(map(str, ALLOWED_COMMAND_IDS))
+        raise failure(
+            400, f"Message id {command['tsmId']} is not allowed; allowed message ids are {allowed}"
+        )
