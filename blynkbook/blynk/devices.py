@@ -78,6 +78,7 @@ DETAILS_MAP = {
     "disconnectTime": "disconnect_time",
     "firmwareUpdatedAt": "firmware_updated_at",
     "lastReceivedEventAt": "last_received_event_at",
+    "lastReportedAt": "last_reported_at",
     "ip": "ip",
     "isLocked": "is_locked",
 }
@@ -89,6 +90,7 @@ DETAILS_SPEC = {
     "disconnect_time": "time",
     "firmware_updated_at": "time",
     "last_received_event_at": "time",
+    "last_reported_at": "time",
     "ip": "str",
     "is_locked": "boolean",
 }
@@ -232,7 +234,8 @@ def parse_device_details(
 ) -> pd.DataFrame:
     """DeviceDetails → a one-row frame: :data:`DEVICE_SPEC` columns plus ``lifecycle_status``,
     ``first_connect_time``, ``connect_time``, ``disconnect_time``, ``firmware_updated_at``,
-    ``last_received_event_at`` (times; never → NaT), ``ip`` str, ``is_locked`` boolean."""
+    ``last_received_event_at``, ``last_reported_at`` (times; never → NaT), ``ip`` str,
+    ``is_locked`` boolean."""
     names = _template_names(templates)
     return frame_from_records([_flatten_device(item, names)], DETAILS_SPEC, DETAILS_MAP)
 

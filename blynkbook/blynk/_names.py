@@ -1,0 +1,63 @@
+"""Find a datastream named by id, label, alias or pin in a device's schema.
+
+Matching order: an int (or all-digit string) is a datastream id; otherwise the exact
+label, then the alias, then the pin (``"V4"`` and ``"v4"`` are the same), then the
+label ignoring case. A name matching several datastreams, or none, raises
+:class:`~blynkbook.errors.DatastreamNameError` listing the valid names.
+
+>>> import pandas as pd
+>>> schema = pd.DataFrame({"datastream_id": [1, 2], "label": ["Temperature", "Mode"],
+...                        "alias": ["temp", "mode"], "pin": ["v0", "v4"]})
+>>> resolve_datastream(schema, "V4", device_id=7)["label"]
+'Mode'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from blynkbook.errors import DatastreamNameError
+
+__all__ = ["resolve_datastream", "valid_names"]
+
+
+def valid_names(schema: pd.DataFrame) -> str:
+    """``"Temperature (alias temp, pin v0, id 1), …"`` for error messages."""
+    return ", ".join(
+        f"{row.label} (alias {row.alias}, pin {row.pin}, id {row.datastream_id})"
+        for row in schema.itertuples()
+    )
+
+
+def _matches(schema: pd.DataFrame, name: Any) -> pd.DataFrame:
+    if isinstance(name, int) and not isinstance(name, bool):
+        return schema[schema["datastream_id"] == name]
+    text = str(name).strip()
+    if text.isdigit():
+        return schema[schema["datastream_id"] == int(text)]
+    tests: list[Callable[[pd.DataFrame], pd.Series]] = [
+        lambda s: s["label"] == text,
+        lambda s: s["alias"] == text,
+        lambda s: s["pin"].str.lower() == text.lower(),
+        lambda s: s["label"].str.lower() == text.lower(),
+    ]
+    for test in tests:
+        found = schema[test(schema).fillna(False).astype(bool)]
+        if not found.empty:
+            return found
+    return schema.iloc[0:0]
+
+
+def resolve_datastream(schema: pd.DataFrame, name: Any, *, device_id: int) -> pd.Series:
+    """The schema row (a Series) of the one datastream ``name`` refers to."""
+    found = _matches(schema, name)
+    if len(found) == 1:
+        return found.iloc[0]
+    problem = "is ambiguous" if len(found) > 1 else "is not a datastream"
+    raise DatastreamNameError(
+        f"datastream {name!r} {problem} of device {device_id}; valid names: "
+        f"{valid_names(schema) or 'none (the template has no datastreams)'}"
+    )

@@ -1,0 +1,147 @@
+"""Template datastreams (the schema) and current datastream values.
+
+>>> schema = parse_schema([{"id": 1, "label": "Temperature", "alias": "temp", "pin": "v0",
+...                         "type": "DOUBLE", "min": -40, "max": 85, "isHistory": True}])
+>>> schema[["label", "type"]].iloc[0].tolist(), bool(schema["history"].iloc[0])
+(['Temperature', 'double'], True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ._frames import frame_from_records
+
+__all__ = [
+    "BATCH_PATH",
+    "SCHEMA_SPEC",
+    "TYPE_NAMES",
+    "VALUES_PATH",
+    "VALUE_SPEC",
+    "parse_batch_values",
+    "parse_schema",
+    "parse_values",
+]
+
+SCHEMA_PATH = "/api/v1/organization/template/datastreams"
+VALUES_PATH = "/api/v2/organization/device/datastreams"
+BATCH_PATH = "/api/v1/organization/device/datastreams/batch"
+MAX_BATCH_DEVICES = 10
+
+#: Vendor datastream types → the panels' vocabulary.
+TYPE_NAMES = {
+    "DOUBLE": "double",
+    "INT": "int",
+    "ENUM": "enum",
+    "BOOLEAN": "switch",
+    "STRING": "string",
+    "LOCATION": "location",
+}
+NUMERIC_TYPES = frozenset({"double", "int", "enum", "switch"})
+
+SCHEMA_MAP = {
+    "label": "label",
+    "alias": "alias",
+    "pin": "pin",
+    "id": "datastream_id",
+    "kind": "type",
+    "units": "units",
+    "min": "min",
+    "max": "max",
+    "options": "options",
+    "optionKeys": "option_keys",
+    "writable": "writable",
+    "history": "history",
+}
+SCHEMA_SPEC = {
+    "label": "str",
+    "alias": "str",
+    "pin": "str",
+    "datastream_id": "int64",
+    "type": "str",
+    "units": "str",
+    "min": "float64",
+    "max": "float64",
+    "options": "object",
+    "option_keys": "object",
+    "writable": "bool",
+    "history": "bool",
+}
+
+VALUE_MAP = {
+    "deviceId": "device_id",
+    "dataStreamId": "datastream_id",
+    "dataStreamLabel": "label",
+    "dataStreamAlias": "alias",
+    "pin": "pin",
+    "value": "value",
+    "updatedAt": "updated_at",
+}
+VALUE_SPEC = {
+    "device_id": "int64",
+    "datastream_id": "int64",
+    "label": "str",
+    "alias": "str",
+    "pin": "str",
+    "value": "object",
+    "updated_at": "time",
+}
+
+
+def _kind(item: Mapping[str, Any]) -> str:
+    """The panels' type name; an INT limited to 0..1 is a switch."""
+    kind = TYPE_NAMES.get(str(item.get("type", "")).upper(), "string")
+    if kind == "int" and item.get("min") == 0 and item.get("max") == 1:
+        return "switch"
+    return kind
+
+
+def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    enum_values = item.get("enumValues") or []
+    kind = _kind(item)
+    history = item.get("isHistory")
+    return {
+        **item,
+        "kind": kind,
+        "options": [str(e.get("value")) for e in enum_values],
+        "optionKeys": [e.get("key") for e in enum_values],
+        "writable": str(item.get("pinMode", "")).upper() == "OUTPUT",
+        "history": kind in NUMERIC_TYPES if history is None else bool(history),
+    }
+
+
+def parse_schema(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Template datastreams → what can be read and written.
+
+    Columns (dtypes): ``label``, ``alias``, ``pin`` (str), ``datastream_id`` int64,
+    ``type`` str (``double``/``int``/``enum``/``switch``/``string``/``location``),
+    ``units`` str, ``min``/``max`` float64 (NaN when unbounded), ``options`` object (enum
+    labels, else ``[]``), ``option_keys`` object (the matching enum keys), ``writable`` bool
+    (pin mode OUTPUT), ``history`` bool (keeps numeric history).
+    """
+    return frame_from_records([_schema_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
+
+
+def parse_values(device_id: int, payload: Mapping[str, Any] | None) -> pd.DataFrame:
+    """``{"dataStreams": [DataStreamValue…]}`` of one device → current values.
+
+    Columns (dtypes): ``device_id``, ``datastream_id`` (int64), ``label``, ``alias``,
+    ``pin`` (str), ``value`` object (number, string or ``[lon, lat]``), ``updated_at``
+    datetime64[ms, UTC] (NaT when never written).
+    """
+    items = list((payload or {}).get("dataStreams") or [])
+    return frame_from_records([{**i, "deviceId": device_id} for i in items], VALUE_SPEC, VALUE_MAP)
+
+
+def parse_batch_values(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The batch endpoint's ``[{"deviceId", "dataStreams": [...]}]`` → same columns as
+    :func:`parse_values`, one row per device and datastream."""
+    rows = [
+        {**value, "deviceId": entry.get("deviceId")}
+        for entry in items
+        for value in (entry.get("dataStreams") or [])
+    ]
+    return frame_from_records(rows, VALUE_SPEC, VALUE_MAP)
