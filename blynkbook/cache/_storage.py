@@ -1,0 +1,108 @@
+"""How responses are written to disk: a compact JSON serializer and a secret scrubber.
+
+* :data:`JSON_SERIALIZER` is requests-cache's cattrs JSON pipeline with one change: bodies
+  are stored as text (UTF-8, lossless for any byte via ``surrogateescape``) instead of
+  base64, so the file stays readable, greppable for leaks, and fast to decode.
+* :func:`strip_secret_fields` removes credential fields (a device's ``token`` …) from JSON
+  bodies before they are stored; :func:`holds_secret_fields` is the last check before a
+  write (requests-cache's ``filter_fn``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import partial
+from typing import Any, Final
+
+import requests
+from cattrs.preconf.json import make_converter
+from requests_cache.serializers import CattrStage, SerializerPipeline, Stage
+
+__all__ = [
+    "JSON_SERIALIZER",
+    "SECRET_FIELDS",
+    "holds_secret_fields",
+    "strip_secret_fields",
+]
+
+#: JSON object keys whose values are credentials; never written to disk.
+SECRET_FIELDS: Final = frozenset(
+    {
+        "token",
+        "deviceToken",
+        "authToken",
+        "access_token",
+        "accessToken",
+        "refresh_token",
+        "refreshToken",
+        "secret",
+        "clientSecret",
+        "client_secret",
+        "password",
+        "passwordHash",
+    }
+)
+_SECRET_KEY = re.compile(
+    rb'"(?:' + b"|".join(re.escape(f.encode()) for f in sorted(SECRET_FIELDS)) + rb')"\s*:'
+)
+
+
+def _bytes_to_text(value: bytes | None) -> str | None:
+    return value.decode("utf-8", "surrogateescape") if value else None
+
+
+def _text_to_bytes(value: str | None, _type: object) -> bytes:
+    return value.encode("utf-8", "surrogateescape") if value else b""
+
+
+def _make_stage() -> CattrStage:
+    stage = CattrStage(make_converter)
+    stage.converter.register_unstructure_hook(bytes, _bytes_to_text)
+    stage.converter.register_structure_hook(bytes, _text_to_bytes)
+    return stage
+
+
+#: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ compact JSON text (never pickle).
+JSON_SERIALIZER: Final = SerializerPipeline(
+    [_make_stage(), Stage(dumps=partial(json.dumps, separators=(",", ":")), loads=json.loads)],
+    name="blynkbook-json",
+    is_binary=False,
+)
+
+
+def holds_secret_fields(body: bytes) -> bool:
+    """True when a body has a JSON key named like a credential.
+
+    >>> holds_secret_fields(b'{"id": 1, "token": "abc"}'), holds_secret_fields(b'{"id": 1}')
+    (True, False)
+    """
+    return _SECRET_KEY.search(body) is not None
+
+
+def _without_secrets(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_secrets(v) for k, v in data.items() if k not in SECRET_FIELDS}
+    if isinstance(data, list):
+        return [_without_secrets(v) for v in data]
+    return data
+
+
+def strip_secret_fields(body: bytes) -> bytes:
+    """The JSON body without credential fields, at any depth; other bodies unchanged.
+
+    >>> strip_secret_fields(b'{"content": [{"id": 1, "token": "abc"}]}')
+    b'{"content":[{"id":1}]}'
+    """
+    if not holds_secret_fields(body):
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(_without_secrets(data), separators=(",", ":")).encode()
+
+
+def response_is_storable(response: requests.Response) -> bool:
+    """requests-cache ``filter_fn``: refuse any body that still holds a credential field."""
+    return not holds_secret_fields(response.content or b"")

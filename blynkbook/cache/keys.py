@@ -1,0 +1,178 @@
+"""Pure functions that name cache entries and keep secrets out of what is stored or shown.
+
+A cache key reads ``<scope>:<endpoint>:<device ids>:<digest>``, for example
+``3f2a9c1d0b7e6a55:values:101:9e1c0f3b2a4d5e6f``:
+
+* ``scope``: 8 hex digits for the server, 8 for the OAuth client id, so two accounts
+  (or two servers) never share an entry; :func:`account_scope`;
+* ``endpoint``: the policy rule's name, so ``info()`` can count per endpoint;
+* ``device ids``: the devices the request is about (``-`` for none), so a write can
+  invalidate one device's reads without decoding every entry;
+* ``digest``: requests-cache's own request digest (method, URL without ignored
+  parameters, body) mixed with a digest of any ``token`` query parameter, so two device
+  tokens never share an entry while the token itself is never stored.
+
+Keys hold only hex digits, letters, ``_``, ``,`` and ``:``: requests-cache interpolates
+them into SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = [
+    "SECRET_PARAMS",
+    "KeyParts",
+    "account_scope",
+    "build_key",
+    "device_ids_in_query",
+    "parse_key",
+    "redact_url",
+    "server_tag",
+    "token_digest",
+]
+
+#: Query parameters whose values are credentials (case-insensitive).
+SECRET_PARAMS = frozenset(
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "clientsecret",
+        "secret",
+        "password",
+        "api_key",
+        "apikey",
+    }
+)
+REDACTED = "REDACTED"
+NO_DEVICES = "-"
+_ENDPOINT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _short_digest(text: str, size: int = 4) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
+
+
+def server_tag(server: str) -> str:
+    """8 hex digits naming a server; trailing slashes and case do not matter.
+
+    >>> server_tag("https://fra1.blynk.cloud/") == server_tag("HTTPS://fra1.blynk.cloud")
+    True
+    """
+    return _short_digest(server.strip().rstrip("/").lower())
+
+
+def account_scope(server: str, client_id: str) -> str:
+    """16 hex digits: the server's tag followed by the client id's.
+
+    >>> account_scope("https://x", "a")[:8] == server_tag("https://x")
+    True
+    >>> account_scope("https://x", "a") != account_scope("https://x", "b")
+    True
+    """
+    return server_tag(server) + _short_digest(client_id)
+
+
+def token_digest(url: str) -> str:
+    """A digest of the URL's ``token`` query parameters ("" when there are none).
+
+    >>> token_digest("https://x/api?token=abc") == token_digest("https://x/api?pin=v1&token=abc")
+    True
+    >>> token_digest("https://x/api?pin=v1")
+    ''
+    """
+    tokens = [v for k, v in parse_qsl(urlsplit(url).query) if k.lower() == "token"]
+    if not tokens:
+        return ""
+    return hashlib.sha256("\x00".join(tokens).encode()).hexdigest()
+
+
+def device_ids_in_query(url: str, names: Sequence[str] = ("deviceId", "deviceIds")) -> list[int]:
+    """The sorted device ids a URL's query names (``a=1&a=2`` and ``a=1,2`` both count).
+
+    >>> device_ids_in_query("/x?deviceIds=3&deviceIds=1,2")
+    [1, 2, 3]
+    """
+    ids: set[int] = set()
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key in names:
+            ids.update(int(part) for part in value.split(",") if part.strip().isdigit())
+    return sorted(ids)
+
+
+@dataclass(frozen=True)
+class KeyParts:
+    """The readable fields of a cache key (see the module docstring)."""
+
+    scope: str
+    endpoint: str
+    device_ids: tuple[int, ...]
+    digest: str
+
+    @property
+    def server(self) -> str:
+        """The server half of the scope."""
+        return self.scope[:8]
+
+
+def build_key(
+    scope: str, endpoint: str, device_ids: Iterable[int], request_digest: str, url: str
+) -> str:
+    """Assemble a cache key; ``request_digest`` comes from requests-cache's ``create_key``.
+
+    >>> key = build_key("ab" * 8, "values", [101], "f" * 16, "https://x/a?token=t")
+    >>> parse_key(key).device_ids
+    (101,)
+    >>> "token" in key or "=t" in key
+    False
+    """
+    if not _ENDPOINT_NAME.fullmatch(endpoint):
+        raise ValueError(f"endpoint names are lower-case identifiers, not {endpoint!r}")
+    ids = ",".join(str(i) for i in sorted(set(device_ids))) or NO_DEVICES
+    digest = _short_digest(request_digest + token_digest(url) + scope, size=8)
+    return f"{scope}:{endpoint}:{ids}:{digest}"
+
+
+def parse_key(key: str) -> KeyParts | None:
+    """Split a key made by :func:`build_key`; None for any other key.
+
+    >>> parse_key("0123456789abcdef:history:-:00").endpoint
+    'history'
+    >>> parse_key("not-ours") is None
+    True
+    """
+    parts = key.split(":")
+    if len(parts) != 4:
+        return None
+    scope, endpoint, ids, digest = parts
+    if ids == NO_DEVICES:
+        return KeyParts(scope, endpoint, (), digest)
+    try:
+        return KeyParts(scope, endpoint, tuple(int(i) for i in ids.split(",")), digest)
+    except ValueError:
+        return None
+
+
+def redact_url(url: str, secret_params: Iterable[str] = SECRET_PARAMS) -> str:
+    """The URL with credential query values and any userinfo replaced by ``REDACTED``.
+
+    >>> redact_url("https://x/api?deviceId=1&token=abc")
+    'https://x/api?deviceId=1&token=REDACTED'
+    """
+    secret = {p.lower() for p in secret_params}
+    parts = urlsplit(url)
+    query = urlencode(
+        [
+            (k, REDACTED if k.lower() in secret else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe=",",
+    )
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
