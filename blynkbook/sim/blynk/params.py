@@ -1,0 +1,155 @@
+"""Request parsing shared by the endpoints: typed query/body fields, pages, the caller."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .._http import HTTPFailure, Request, Response
+from .world import Device, World
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Caller",
+    "body_int",
+    "body_object",
+    "caller",
+    "check_name",
+    "int_arg",
+    "optional_int_arg",
+    "page_args",
+    "paged",
+    "visible_device",
+]
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+NAME_PATTERN = re.compile(r"[A-Za-z0-9 '_\-]{1,50}")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the OAuth client and the organization its token belongs to."""
+
+    client_id: str
+    org_id: int
+
+
+def caller(request: Request) -> Caller:
+    found = request.state.get("caller")
+    if not isinstance(found, Caller):
+        raise HTTPFailure(401, "Invalid or expired access token.")
+    return found
+
+
+def _parse_int(raw: str, name: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise HTTPFailure(400, f"Invalid value {raw!r} for parameter '{name}'.") from None
+
+
+def int_arg(request: Request, name: str) -> int:
+    """A required integer query parameter; 400 when missing or not an integer."""
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        raise HTTPFailure(400, f"Required parameter '{name}' is missing.")
+    if name == "deviceId":
+        try:
+            return int(raw)
+        except ValueError:
+            raise HTTPFailure(400, f"Invalid device ID {raw!r}.") from None
+    return _parse_int(raw, name)
+
+
+def optional_int_arg(request: Request, name: str) -> int | None:
+    raw = request.arg(name)
+    return None if raw is None or raw == "" else _parse_int(raw, name)
+
+
+def bool_arg(request: Request, name: str, default: bool = False) -> bool:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise HTTPFailure(400, f"Invalid value {raw!r} for parameter '{name}' (true or false).")
+
+
+def page_args(request: Request) -> tuple[int, int]:
+    """``(page, size)``: page ≥ 0 (default 0), size 1..1000 (default 50)."""
+    page = optional_int_arg(request, "page")
+    size = optional_int_arg(request, "size")
+    page = 0 if page is None else page
+    size = DEFAULT_PAGE_SIZE if size is None else size
+    if page < 0:
+        raise HTTPFailure(400, f"Page number must be 0 or more, got {page}.")
+    if size > MAX_PAGE_SIZE:
+        raise HTTPFailure(400, "requested page size is too big")
+    if size < 1:
+        raise HTTPFailure(400, f"Page size must be between 1 and {MAX_PAGE_SIZE}, got {size}.")
+    return page, size
+
+
+def paged(items: Sequence[T], request: Request, render: Any) -> Response:
+    """``{content, totalElements}`` for one page of ``items`` (each passed through ``render``)."""
+    page, size = page_args(request)
+    chunk = items[page * size : (page + 1) * size]
+    return Response.json({"content": [render(i) for i in chunk], "totalElements": len(items)})
+
+
+def body_object(request: Request) -> dict[str, Any]:
+    data = request.json()
+    if not isinstance(data, dict):
+        raise HTTPFailure(400, "Invalid request body")
+    return data
+
+
+def body_int(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise HTTPFailure(400, f"Invalid request body: '{name}' must be an integer.")
+    try:
+        return int(value)
+    except ValueError:
+        raise HTTPFailure(400, f"Invalid request body: '{name}' must be an integer.") from None
+
+
+def check_name(name: Any) -> str:
+    """A device name: letters, digits, spaces, apostrophes, underscores, hyphens; 1..50."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise HTTPFailure(
+            400,
+            f"Invalid device name {name!r}: 1 to 50 letters, digits, spaces, apostrophes, "
+            "underscores or hyphens.",
+        )
+    return name
+
+
+def not_found_device(device_id: int) -> HTTPFailure:
+    return HTTPFailure(
+        404,
+        f"Device with identifier {device_id} is not found or belong to another organization.",
+    )
+
+
+def visible_device(world: World, who: Caller, device_id: int) -> Device:
+    """The device if the caller's organization (or one below it) holds it, else 404."""
+    device = world.devices.get(device_id)
+    if device is None or device.org_id not in world.descendants(who.org_id):
+        raise not_found_device(device_id)
+    return device
+
+
+def visible_org(world: World, who: Caller, org_id: int | None) -> int:
+    """``org_id`` (default: the caller's) if the caller may see it, else 404."""
+    if org_id is None:
+        return who.org_id
+    if org_id not in world.orgs or org_id not in world.descendants(who.org_id):
+        raise HTTPFailure(404, "Organization is not found or you don't have access to it.")
+    return org_id
