@@ -1,0 +1,226 @@
+"""The ``blynkbook`` command: ``sim`` over a real loopback socket, ``lab`` without starting it."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from blynkbook import cli
+
+FIXED_NOW = "2026-11-20T12:00:00Z"
+BANNER_WAIT_SECONDS = 60  # a generous bound against hanging forever, not a timing check
+
+
+class RunningSim:
+    """A ``blynkbook sim`` subprocess and the URL and credentials it printed."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "blynkbook.cli", "sim", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._pump = threading.Thread(target=self._read_stdout, daemon=True)
+        self._pump.start()
+        self.stderr: str | None = None
+        self.banner = self._read_banner()
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its output
+
+    def _read_banner(self) -> dict[str, str]:
+        banner: dict[str, str] = {}
+        while "client secret" not in banner:
+            try:
+                line = self.lines.get(timeout=BANNER_WAIT_SECONDS)
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.stop()
+                pytest.fail(f"blynkbook sim printed no credentials; stderr:\n{self.stderr}")
+            if " is at " in line:
+                banner["url"] = line.rsplit(" ", 1)[1].strip()
+            elif ":" in line:
+                key, _, value = line.partition(":")
+                banner[key.strip()] = value.strip()
+        return banner
+
+    def stop(self) -> int:
+        """SIGTERM the server (if still running), wait for it and close its pipes."""
+        if self.stderr is not None:
+            return self.process.wait()  # stopped before
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=BANNER_WAIT_SECONDS)
+        self._pump.join()
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self.process.stdout.close()
+        self.stderr = self.process.stderr.read()
+        self.process.stderr.close()
+        return code
+
+
+@pytest.fixture
+def blynk_sim() -> Iterator[RunningSim]:
+    running = RunningSim("--port", "0", "--seed", "7", "--now", FIXED_NOW)
+    yield running
+    running.stop()
+
+
+def org_token(url: str, client_id: str, client_secret: str) -> str:
+    reply = httpx.post(
+        f"{url}/oauth2/token",
+        params={"grant_type": "client_credentials"},
+        auth=(client_id, client_secret),
+    )
+    reply.raise_for_status()
+    token: str = reply.json()["access_token"]
+    return token
+
+
+def test_sim_prints_a_loopback_url_and_the_demo_credentials(blynk_sim: RunningSim) -> None:
+    assert blynk_sim.banner["url"].startswith("http://127.0.0.1:")
+    assert blynk_sim.banner["client id"]
+    assert blynk_sim.banner["client secret"]
+
+
+def test_sim_serves_the_demo_fleet_to_the_printed_credentials(blynk_sim: RunningSim) -> None:
+    url = blynk_sim.banner["url"]
+    token = org_token(url, blynk_sim.banner["client id"], blynk_sim.banner["client secret"])
+    reply = httpx.get(
+        f"{url}/api/v1/organization/devices",
+        params={"size": 1000},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert reply.status_code == 200
+    page = reply.json()
+    assert page["totalElements"] > 0
+    assert len(page["content"]) == page["totalElements"]
+
+
+def test_sim_refuses_wrong_credentials(blynk_sim: RunningSim) -> None:
+    reply = httpx.post(
+        f"{blynk_sim.banner['url']}/oauth2/token",
+        params={"grant_type": "client_credentials"},
+        auth=(blynk_sim.banner["client id"], "not-the-secret"),
+    )
+    assert reply.status_code == 400
+    assert reply.json()["error"] == "invalid_client"
+
+
+def test_sim_stops_cleanly_on_sigterm(blynk_sim: RunningSim) -> None:
+    url = blynk_sim.banner["url"]
+    assert blynk_sim.stop() == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/api/v1/organization/devices")
+
+
+def test_sim_serves_thingsee_to_its_printed_credentials() -> None:
+    running = RunningSim("--cloud", "thingsee", "--now", FIXED_NOW)
+    try:
+        base = running.banner["url"]
+        assert base.endswith("/prod/v1")
+        credentials = {
+            "client_id": running.banner["client id"],
+            "client_secret": running.banner["client secret"],
+        }
+        token = httpx.post(f"{base}/auth/client-token", json=credentials).json()["data"]["token"]
+        groups = httpx.get(f"{base}/groups", headers={"Authorization": f"Bearer {token}"})
+        assert groups.status_code == 200
+        assert groups.json()["data"]
+    finally:
+        assert running.stop() == 0
+
+
+def test_sim_listens_on_the_port_asked_for(unused_port: int) -> None:
+    running = RunningSim("--port", str(unused_port))
+    try:
+        assert running.banner["url"] == f"http://127.0.0.1:{unused_port}"
+    finally:
+        assert running.stop() == 0
+
+
+def test_lab_print_command_runs_jupyterlab_on_the_notebooks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        cli.main(["lab", "--print-command", "--port", "8890", "--ServerApp.open_browser=False"])
+        == 0
+    )
+    printed = capsys.readouterr().out.strip()
+    repo_notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    assert printed.startswith(f"{sys.executable} -m jupyterlab ")
+    assert f"--ServerApp.root_dir={repo_notebooks}" in printed
+    assert printed.endswith("--port=8890 --ServerApp.open_browser=False")
+
+
+def test_lab_prefers_the_notebooks_folder_of_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "notebooks").mkdir()
+    assert cli.find_notebooks(tmp_path) == tmp_path / "notebooks"
+
+
+def test_lab_falls_back_to_the_notebooks_beside_the_package(tmp_path: Path) -> None:
+    assert cli.find_notebooks(tmp_path) == Path(cli.__file__).resolve().parents[1] / "notebooks"
+
+
+def test_lab_overrides_hide_the_news_toast_and_keep_other_settings(tmp_path: Path) -> None:
+    settings = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        json.dumps(
+            {
+                "@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
+                "@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True},
+            }
+        )
+    )
+    assert cli.write_lab_overrides(tmp_path) == settings
+    merged = json.loads(settings.read_text())
+    assert merged["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
+    assert merged["@jupyterlab/apputils-extension:notification"] == {
+        "doNotDisturbMode": True,
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    }
+
+
+def test_lab_overrides_are_created_when_absent(tmp_path: Path) -> None:
+    written = json.loads(cli.write_lab_overrides(tmp_path).read_text())
+    assert written == cli.LAB_OVERRIDES
+
+
+def test_lab_says_the_demo_cloud_is_used_without_credentials() -> None:
+    assert "demo cloud" in cli.describe_cloud({})
+
+
+def test_lab_says_which_real_cloud_is_used_and_never_the_secret() -> None:
+    line = cli.describe_cloud(
+        {
+            "BLYNK_SERVER": "https://fra1.blynk.cloud",
+            "BLYNK_CLIENT_ID": "oa2-client-id_abc",
+            "BLYNK_CLIENT_SECRET": "s3cret-value",
+        }
+    )
+    assert "https://fra1.blynk.cloud" in line
+    assert "s3cret-value" not in line
+
+
+def test_unknown_arguments_to_sim_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["sim", "--bogus"])
+    assert exit_info.value.code == 2
+    assert "--bogus" in capsys.readouterr().err
