@@ -1,0 +1,56 @@
+"""Storage: credential fields never stored, bodies kept as readable text (not pickle)."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+from requests_cache import CachedResponse
+
+from blynkbook.cache._storage import (
+    JSON_SERIALIZER,
+    holds_secret_fields,
+    response_is_storable,
+    strip_secret_fields,
+)
+
+
+def test_strip_secret_fields__at_any_depth() -> None:
+    raw = {"content": [{"id": 1, "token": "T1", "hw": {"deviceToken": "T2"}}], "total": 1}
+    stripped = json.loads(strip_secret_fields(json.dumps(raw).encode()))
+    assert stripped == {"content": [{"id": 1, "hw": {}}], "total": 1}
+
+
+def test_strip_secret_fields__leaves_other_bodies_alone() -> None:
+    assert strip_secret_fields(b'{"tokenCount": 1}') == b'{"tokenCount": 1}'
+    assert strip_secret_fields(b'"token": not json') == b'"token": not json'
+
+
+def test_holds_secret_fields__tolerates_whitespace() -> None:
+    assert holds_secret_fields(b'{"access_token" : "x"}')
+    assert not holds_secret_fields(b'{"value": "token"}')
+
+
+def test_response_is_storable__refuses_secret_bodies() -> None:
+    response = requests.Response()
+    response._content = b'{"refresh_token": "R"}'
+    assert not response_is_storable(response)
+    response._content = b'{"id": 1}'
+    assert response_is_storable(response)
+
+
+def test_serializer__json_text_with_the_body_readable() -> None:
+    body = b'{"content":[{"value":21.5,"createdAt":1}]}'
+    cached = CachedResponse(status_code=200, url="https://x/a")
+    cached._content = body
+    stored = JSON_SERIALIZER.dumps(cached)
+    assert isinstance(stored, str)
+    json.loads(stored)  # plain JSON, not pickle
+    assert '\\"value\\":21.5' in stored
+    assert JSON_SERIALIZER.loads(stored).content == body
+
+
+def test_serializer__round_trips_bytes_that_are_not_utf8() -> None:
+    cached = CachedResponse(status_code=200, url="https://x/a")
+    cached._content = b"\x00\xff\xfe binary \xc3\xa9"
+    assert JSON_SERIALIZER.loads(JSON_SERIALIZER.dumps(cached)).content == cached._content
