@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
+import jsonschema
 
 NOW = "2026-11-20T12:00:00Z"
 NOW_MS = 1_795_176_000_000
 DAY_MS = 86_400_000
+OPENAPI = Path(__file__).with_name("blynk-datastreams-openapi.json")  # the vendor document
 
 
 def token_for(base_url: str, client_id: str, secret: str) -> dict[str, object]:
@@ -24,3 +29,22 @@ def token_for(base_url: str, client_id: str, secret: str) -> dict[str, object]:
 def client_for(base_url: str, client_id: str, secret: str) -> httpx.Client:
     token = token_for(base_url, client_id, secret)["access_token"]
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+
+
+def openapi_validator(path: str, method: str, status: str) -> jsonschema.Draft202012Validator:
+    """A validator for one response schema of the vendor's DataStreams OpenAPI document."""
+    spec = json.loads(OPENAPI.read_text())
+    schema = spec["paths"][path][method]["responses"][status]["content"]["application/json"][
+        "schema"
+    ]
+    wrapped = {**schema, "components": spec["components"]}
+    return jsonschema.Draft202012Validator(_openapi_to_json_schema(wrapped))
+
+
+def _openapi_to_json_schema(node: object) -> object:
+    """Turn OpenAPI's ``format: int32``-style nodes into plain JSON Schema (refs kept)."""
+    if isinstance(node, dict):
+        return {k: _openapi_to_json_schema(v) for k, v in node.items() if k != "format"}
+    if isinstance(node, list):
+        return [_openapi_to_json_schema(v) for v in node]
+    return node

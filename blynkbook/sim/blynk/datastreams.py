@@ -141,9 +141,12 @@ def coerce_value(ds: DatastreamDef, raw: Any) -> Any:
         by_label = {label: key for key, label in ds.enum_values}
         if isinstance(raw, str) and raw in by_label:
             return float(by_label[raw])
-        value = _number(raw)
+        names = ", ".join(f"{k}={v}" for k, v in ds.enum_values)
+        try:
+            value = _number(raw)
+        except BadValue:
+            value = math.nan
         if value not in {float(k) for k, _ in ds.enum_values}:
-            names = ", ".join(f"{k}={v}" for k, v in ds.enum_values)
             raise BadValue(f"{raw!r} is not one of {ds.label}'s values ({names})")
         return value
     value = _in_range(ds, _number(raw))
