@@ -11,3 +11,26 @@ to an embedded demo cloud.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._connect import connect
+    from .blynk import Blynk, StaleDataWarning
+
+__all__ = ["Blynk", "StaleDataWarning", "connect"]
+
+_LAZY = {
+    "Blynk": "blynkbook.blynk",
+    "StaleDataWarning": "blynkbook.blynk",
+    "connect": "blynkbook._connect",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The facade loads on first use, so `import blynkbook` stays cheap.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'blynkbook' has no attribute {name!r}")

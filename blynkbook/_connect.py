@@ -1,0 +1,181 @@
+"""``bb.connect()``: credentials from arguments, else the environment, else the demo cloud.
+
+>>> import blynkbook as bb
+>>> cloud = bb.connect("demo", now="2026-11-20T12:00:00Z")  # doctest: +SKIP
+>>> cloud                                                   # doctest: +SKIP
+<Blynk demo cloud (embedded simulator) http://demo.blynk.local client_id='…' cache=off>
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from blynkbook.blynk import Blynk
+from blynkbook.errors import InputError
+from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
+
+__all__ = [
+    "DEMO_BASE_URL",
+    "DEMO_NOW_ENV",
+    "ENV_CLIENT_ID",
+    "ENV_CLIENT_SECRET",
+    "ENV_SERVER",
+    "REGIONS",
+    "connect",
+    "server_url",
+]
+
+log = logging.getLogger("blynkbook")
+
+ENV_SERVER = "BLYNK_SERVER"
+ENV_CLIENT_ID = "BLYNK_CLIENT_ID"
+ENV_CLIENT_SECRET = "BLYNK_CLIENT_SECRET"
+DEMO_NOW_ENV = "BLYNKBOOK_DEMO_NOW"
+DEMO_BASE_URL = "http://demo.blynk.local"
+REGIONS = ("fra1", "lon1", "ny3", "sgp1", "blr1")
+DEMO_MESSAGE = (
+    "blynkbook: using the embedded demo cloud (a simulated fleet, nothing leaves this "
+    f"process). Set {ENV_SERVER}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to use your own."
+)
+
+_announced = False
+CacheSetting = bool | str | Path | None
+
+
+def server_url(server: str) -> str:
+    """The base URL for a region short name, a bare host or a full URL.
+
+    >>> server_url("fra1"), server_url("blynk.cloud"), server_url("http://127.0.0.1:8080/")
+    ('https://fra1.blynk.cloud', 'https://blynk.cloud', 'http://127.0.0.1:8080')
+    """
+    text = str(server).strip()
+    if not text:
+        raise InputError("server '' is empty: pass a URL, a host or a region like 'fra1'")
+    if text.lower() in REGIONS:
+        text = f"https://{text.lower()}.blynk.cloud"
+    elif "://" not in text:
+        text = f"https://{text}"
+    return check_base_url(text)
+
+
+def _from_env(environ: Mapping[str, str]) -> tuple[str, str, str] | None:
+    names = (ENV_SERVER, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
+    values = [environ.get(name, "").strip() for name in names]
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise InputError(f"environment variable(s) {', '.join(missing)} not set (all three needed)")
+    return values[0], values[1], values[2]
+
+
+def connect(
+    server: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    *,
+    cache: CacheSetting = None,
+    offline: bool = False,
+    now: str | datetime | float | None = None,
+    seed: int = 7,
+    progress: bool = True,
+    max_concurrency: int = 16,
+    timeout: float = 30.0,
+) -> Blynk:
+    """A :class:`~blynkbook.Blynk` client.
+
+    ``server``: a URL, a bare host (https is added), a region (``"fra1"``, ``"lon1"``,
+    ``"ny3"``, ``"sgp1"``, ``"blr1"``) or ``"demo"``. With no arguments the environment
+    (``BLYNK_SERVER``, ``BLYNK_CLIENT_ID``, ``BLYNK_CLIENT_SECRET``) is used, and with no
+    environment the embedded demo cloud. ``cache``: None (on for real servers, in the
+    user cache folder), False, True, or a file path. ``offline`` replays the cache only.
+    ``now`` and ``seed`` shape the demo cloud (``BLYNKBOOK_DEMO_NOW`` sets ``now`` too).
+    """
+    if server is None and client_id is None and client_secret is None:
+        found = _from_env(os.environ)
+        if found is None:
+            return _connect_demo(cache=cache, now=now, seed=seed, progress=progress)
+        server, client_id, client_secret = found
+    if server is not None and server.strip().lower() == "demo":
+        return _connect_demo(cache=cache, now=now, seed=seed, progress=progress)
+    if not server or not client_id or not client_secret:
+        raise InputError("connect() needs server, client_id and client_secret (or none: demo)")
+    return _connect_socket(
+        server_url(server),
+        client_id,
+        client_secret,
+        cache=cache,
+        offline=offline,
+        progress=progress,
+        max_concurrency=max_concurrency,
+        timeout=timeout,
+    )
+
+
+def _open_cache(setting: CacheSetting, base: str, client_id: str, offline: bool) -> Any:
+    if setting is False and not offline:
+        return None
+    from blynkbook.cache import ResponseCache
+
+    path = None if setting in (None, True, False) else Path(str(setting)).expanduser()
+    return ResponseCache(path, server=base, client_id=client_id, offline=offline)
+
+
+def _connect_socket(
+    base: str,
+    client_id: str,
+    client_secret: str,
+    *,
+    cache: CacheSetting,
+    offline: bool,
+    progress: bool,
+    max_concurrency: int,
+    timeout: float,
+) -> Blynk:
+    auth = OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
+    response_cache = _open_cache(cache, base, client_id, offline)
+    transport = None
+    if response_cache is not None:
+        limits = httpx.Limits(max_connections=max_concurrency)
+        transport = response_cache.transport(httpx.HTTPTransport(limits=limits))
+    session = Session(
+        base, auth=auth, transport=transport, max_concurrency=max_concurrency, timeout=timeout
+    )
+    return Blynk(session, server=base, client_id=client_id, cache=response_cache, progress=progress)
+
+
+def _connect_demo(
+    *, cache: CacheSetting, now: str | datetime | float | None, seed: int, progress: bool
+) -> Blynk:
+    if cache not in (None, False):
+        raise InputError(f"cache={cache!r}: the in-process demo cloud is not cached")
+    from blynkbook.sim.blynk import BlynkSim
+
+    sim = BlynkSim(seed=seed, now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
+    credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
+    auth = OAuth2ClientCredentials(credentials, now=sim.clock.now)
+    session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
+    _announce()
+    return Blynk(
+        session,
+        server=DEMO_BASE_URL,
+        client_id=sim.client_id,
+        demo=sim,
+        progress=progress,
+        now=sim.clock.now_ms,
+    )
+
+
+def _announce() -> None:
+    global _announced
+    if not _announced:
+        _announced = True
+        print(DEMO_MESSAGE)
+        log.info(DEMO_MESSAGE)
