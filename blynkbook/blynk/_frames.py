@@ -64,7 +64,8 @@ def _coerce_column(values: pd.Series, dtype: str) -> pd.Series:
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if dtype == "boolean":
         return values.astype("boolean")
-    return values.astype(dtype)
+    out: pd.Series = values.astype(dtype)  # type: ignore[call-overload]
+    return out
 
 
 def coerce(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def _timestamp_ms(value: Any) -> int:
             f"time {value!r} is not a date, an ISO string, an epoch number, 'now' or an "
             "offset like '-7d'"
         ) from exc
-    if stamp is pd.NaT:
+    if pd.isna(stamp):
         raise InputError(f"time {value!r} is missing (NaT)")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")

@@ -254,7 +254,7 @@ class Blynk:
         if known is not None:
             return known
         reply = self._get(devices.DEVICE_PATH + "/baseInfo", {"deviceId": device_id})
-        template_id = int((reply.data or {}).get("templateId"))
+        template_id = int((reply.data or {}).get("templateId") or 0)
         with self._lock:
             self._template_of[device_id] = template_id
         return template_id
@@ -379,7 +379,7 @@ class Blynk:
         fleet = self.devices()
         located: list[int] = []
         for template_id, group in fleet.dropna(subset=["template_id"]).groupby("template_id"):
-            schema = self._template_schema(int(template_id))
+            schema = self._template_schema(int(str(template_id)))
             if (schema["type"] == "location").any():
                 located.extend(group["device_id"].tolist())
         if not located:
@@ -678,7 +678,7 @@ def _positions(current: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``[lon, lat]`` values → ``device_id``, ``lon``, ``lat``, ``updated_at``."""
     rows = []
     for item in current.itertuples(index=False):
-        value = item.value
+        value: Any = item.value
         if isinstance(value, list | tuple) and len(value) == 2:
             rows.append({"device_id": item.device_id, "lon": value[0], "lat": value[1],
                          "updated_at": item.updated_at})  # fmt: skip
