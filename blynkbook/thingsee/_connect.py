@@ -1,0 +1,111 @@
+"""``connect()``: arguments → ``THINGSEE_*`` environment variables → the embedded demo cloud.
+
+>>> import blynkbook.thingsee as ts
+>>> ts.connect("demo")  # doctest: +ELLIPSIS
+<Thingsee http://demo.thingsee.local client_id='blynkbook-demo-thingsee' (demo)>
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from blynkbook.errors import InputError
+from blynkbook.transport import Credentials, Session, ThingseeClientToken
+
+from ._client import Thingsee
+
+__all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "connect"]
+
+DEMO = "demo"
+DEMO_BASE_URL = "http://demo.thingsee.local"
+ENV_BASE_URL = "THINGSEE_BASE_URL"
+ENV_CLIENT_ID = "THINGSEE_CLIENT_ID"
+ENV_CLIENT_SECRET = "THINGSEE_CLIENT_SECRET"
+
+
+def connect(
+    base_url: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    *,
+    cache: str | Path | None = None,
+    offline: bool = False,
+    now: str | datetime | float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Thingsee:
+    """A :class:`Thingsee` client for a deployment, or for the embedded demo cloud.
+
+    ``base_url`` is the deployment's API base (``https://{apiId}.execute-api.{region}
+    .amazonaws.com/prod/v1``). Missing arguments come from ``THINGSEE_BASE_URL``,
+    ``THINGSEE_CLIENT_ID`` and ``THINGSEE_CLIENT_SECRET``; with none of them, or with
+    ``base_url="demo"``, the simulator runs in-process (``now`` then fixes its clock).
+
+    >>> cloud = connect("demo", now="2026-11-20T12:00:00Z")
+    >>> str(cloud.now())
+    '2026-11-20 12:00:00+00:00'
+    """
+    env = os.environ if environ is None else environ
+    base_url = base_url or env.get(ENV_BASE_URL) or None
+    if base_url is None or base_url == DEMO:
+        return _demo(now)
+    client_id = client_id or env.get(ENV_CLIENT_ID)
+    client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
+    if not client_id or not client_secret:
+        raise InputError(
+            f"client_id and client_secret are needed for {base_url!r} "
+            f"(arguments or {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET})"
+        )
+    return _cloud(base_url, client_id, client_secret, cache=cache, offline=offline, now=now)
+
+
+def _demo(now: str | datetime | float | None) -> Thingsee:
+    from blynkbook.sim.thingsee import ThingseeSim
+
+    sim = ThingseeSim(now=now)
+    credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
+    auth = ThingseeClientToken(credentials, now=sim.clock.now)
+    session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
+    return Thingsee(session, client_id=sim.client_id, demo=sim)
+
+
+def _cloud(
+    base_url: str,
+    client_id: str,
+    client_secret: str,
+    *,
+    cache: str | Path | None,
+    offline: bool,
+    now: str | datetime | float | None,
+) -> Thingsee:
+    credentials = Credentials(base_url.rstrip("/"), client_id, client_secret)
+    transport = _cached_transport(base_url, client_id, cache, offline)
+    session = Session(base_url, auth=ThingseeClientToken(credentials), transport=transport)
+    return Thingsee(session, client_id=client_id, now=_fixed_now(now))
+
+
+def _fixed_now(now: str | datetime | float | None) -> Any:
+    if now is None:
+        return None
+    from blynkbook.sim import Clock
+
+    return Clock(now).now
+
+
+def _cached_transport(
+    base_url: str, client_id: str, cache: str | Path | None, offline: bool
+) -> httpx.BaseTransport | None:
+    """The on-disk cache's transport when a cache file (or offline mode) is asked for."""
+    if cache is None and not offline:
+        return None
+    from blynkbook.cache import ResponseCache
+
+    path = Path(cache).expanduser() if cache is not None else None
+    store: Any = ResponseCache(path, server=base_url, client_id=client_id, offline=offline)
+    transport: httpx.BaseTransport = store.transport(httpx.HTTPTransport())
+    return transport

@@ -1,0 +1,142 @@
+"""Column specs of every Thingsee frame, so empty results have the same columns and dtypes.
+
+>>> empty = frame([], GROUPS)
+>>> list(empty.columns), len(empty)
+(['group_id', 'description'], 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "ALERTS",
+    "COMMANDS",
+    "DATASTREAMS",
+    "DEVICES",
+    "GROUPS",
+    "HISTORY",
+    "INSTALLATIONS",
+    "LOCATIONS",
+    "MESSAGES",
+    "SCHEMA",
+    "THINGS",
+    "TIME",
+    "TRAIL",
+    "WRITE_REPORT",
+    "conform",
+    "frame",
+    "seconds_to_time",
+]
+
+TIME: Any = "datetime64[ms, UTC]"
+Spec = Mapping[str, Any]  # column → dtype name
+
+GROUPS: Spec = {"group_id": "str", "description": "str"}
+THINGS: Spec = {
+    "tuid": "str",
+    "group_id": "str",
+    "product": "str",
+    "battery_level": "float64",
+    "last_seen": TIME,
+    "lat": "float64",
+    "lon": "float64",
+    "gateway_tuid": "str",
+    "version": "str",
+}
+MESSAGES: Spec = {
+    "time": TIME,
+    "tuid": "str",
+    "tsm_id": "int64",
+    "tsm_ev": "int64",
+    "group_id": "str",
+    "field": "str",
+    "value": "float64",
+    "unit": "str",
+}
+ALERTS: Spec = {"tuid": "str", "alert_type": "str", "start": TIME, "end": TIME, "active": "bool"}
+COMMANDS: Spec = {
+    "time": TIME,
+    "tuid": "str",
+    "tsm_id": "int64",
+    "tsm_ev": "int64",
+    "responsible": "str",
+    "params": "object",
+}
+INSTALLATIONS: Spec = {"time": TIME, "tuid": "str", "status": "str", "responsible": "str"}
+DEVICES: Spec = {
+    "device_id": "str",
+    "name": "str",
+    "template": "str",
+    "online": "bool",
+    "group_id": "str",
+    "battery_level": "float64",
+    "last_seen": TIME,
+}
+DATASTREAMS: Spec = {
+    "device_id": "str",
+    "label": "str",
+    "value": "float64",
+    "unit": "str",
+    "updated_at": TIME,
+}
+SCHEMA: Spec = {
+    "label": "str",
+    "type": "str",
+    "min": "float64",
+    "max": "float64",
+    "options": "object",
+    "writable": "bool",
+    "history": "bool",
+    "unit": "str",
+}
+HISTORY: Spec = {"time": TIME, "device_id": "str", "datastream": "str", "value": "float64"}
+LOCATIONS: Spec = {
+    "device_id": "str",
+    "name": "str",
+    "template": "str",
+    "online": "bool",
+    "lon": "float64",
+    "lat": "float64",
+    "updated_at": TIME,
+}
+TRAIL: Spec = {"time": TIME, "lon": "float64", "lat": "float64"}
+WRITE_REPORT: Spec = {
+    "device_id": "str",
+    "datastream": "str",
+    "value": "object",
+    "status": "str",
+    "reason": "str",
+}
+
+
+def seconds_to_time(values: Any) -> pd.Series:
+    """Epoch seconds (None allowed) → ``datetime64[ms, UTC]``."""
+    numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
+    times: pd.Series = pd.to_datetime(numbers, unit="s", utc=True).astype(TIME)
+    return times
+
+
+def frame(rows: Sequence[Mapping[str, Any]], spec: Spec) -> pd.DataFrame:
+    """A frame with exactly ``spec``'s columns and dtypes; time columns hold epoch seconds."""
+    return conform(pd.DataFrame(list(rows), columns=list(spec)), spec)
+
+
+def conform(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """``data`` reduced to ``spec``'s columns in order, each cast to its dtype.
+
+    Time columns may hold epoch seconds or datetimes already.
+    """
+    data = data.reindex(columns=list(spec))
+    for column, dtype in spec.items():
+        if dtype == TIME:
+            is_time = pd.api.types.is_datetime64_any_dtype(data[column])
+            data[column] = data[column].astype(TIME) if is_time else seconds_to_time(data[column])
+        elif dtype == "bool":
+            data[column] = data[column].fillna(False).astype(bool)
+        elif dtype != "object":
+            data[column] = data[column].astype(dtype)
+    return data
