@@ -136,7 +136,12 @@ class CachedTransport(httpx.BaseTransport):
 
     def _stale_copy(self, request: httpx.Request) -> requests.Response | None:
         """The cached answer, expired or not, when the network failed; None if there is none."""
-        answer = self._ask_session(request, only_if_cached=True, extra_headers=_ANY_STALENESS)
+        answer = self._ask_session(
+            request,
+            only_if_cached=True,
+            expire_after=requests_cache.NEVER_EXPIRE,  # any lifetime but DO_NOT_CACHE: read
+            extra_headers=_ANY_STALENESS,
+        )
         return None if _is_cache_miss(answer) else answer
 
     def _options(self, request: httpx.Request) -> dict[str, Any]:
