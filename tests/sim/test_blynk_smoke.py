@@ -38,3 +38,16 @@ def test_plain_client_round_trip(sim: BlynkSim, api: httpx.Client) -> None:
     ).json()["dataStreams"]
     assert values[0]["value"] == 21.5
     assert values[0]["updatedAt"] == NOW_MS
+
+
+def test_introspection_and_no_secrets_in_reprs(sim: BlynkSim) -> None:
+    world = sim.world
+    assert world.device_ids() == sorted(world.devices)
+    assert set(world.device_ids(org_id=102)) < set(world.device_ids())
+    value, updated = world.current_value(1, 1)  # type: ignore[misc]
+    assert world.history_points(1, 1, updated, updated) == [(updated, value)]
+    tokens = world.device_tokens()
+    assert len(tokens) == len(world.devices) and len(set(tokens)) == len(tokens)
+    texts = [repr(sim), repr(world.device(1)), repr(sim.tokens.clients[sim.client_id])]
+    assert not any(t in text for t in tokens for text in texts)
+    assert sim.client_secret not in " ".join(texts)
