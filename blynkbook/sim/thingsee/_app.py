@@ -141,6 +141,11 @@ class ThingseeSim(WSGIApp):
         """Serve this app on 127.0.0.1 in a background thread."""
         return serve(self, port=port)
 
+    def issued_tokens(self) -> list[str]:
+        """Every token handed out so far (ground truth for tests that hunt for leaks)."""
+        with self.lock:
+            return list(self._tokens)
+
     def __repr__(self) -> str:
         return f"<ThingseeSim {len(self.world.things)} things, clock={self.clock!r}>"
 
