@@ -135,7 +135,14 @@ class Thingsee:
         return pd.Timestamp(self._now(), unit="s", tz="UTC")
 
     def close(self) -> None:
+        """Close the HTTP connections."""
         self.session.close()
+
+    def __enter__(self) -> Thingsee:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _window(self, start: Any, end: Any) -> tuple[int, int]:
         now_ms = int(self._now() * 1000)
