@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from blynkkit import NOW, loopback_client
 
 import blynkbook as bb
 from blynkbook.blynk import Blynk
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
-from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session
-
-NOW = "2026-11-20T12:00:00Z"
 
 
 @pytest.fixture
@@ -36,21 +34,16 @@ def server(sim: BlynkSim) -> Iterator[LoopbackServer]:
         yield running
 
 
-def loopback_client(
-    sim: BlynkSim, url: str, *, secret: str | None = None, retries: int = 5
-) -> Blynk:
-    """A client over the socket whose "now" is the sim's clock (its auth uses wall time)."""
-    creds = Credentials(url, sim.client_id, secret or sim.client_secret)
-    session = Session(
-        url, auth=OAuth2ClientCredentials(creds), retries=retries, sleep=lambda _s: None
-    )
-    return Blynk(session, server=url, client_id=sim.client_id, now=sim.clock.now_ms)
-
-
 @pytest.fixture
 def cloud(sim: BlynkSim, server: LoopbackServer) -> Iterator[Blynk]:
     with loopback_client(sim, server.url) as client:
         yield client
+
+
+@pytest.fixture
+def make_client(sim: BlynkSim, server: LoopbackServer) -> Callable[..., Blynk]:
+    """``make_client(secret=None, retries=5)``: another loopback client of ``sim``."""
+    return lambda **kw: loopback_client(sim, server.url, **kw)
 
 
 @pytest.fixture
