@@ -85,7 +85,8 @@ def _cloud(
 ) -> Thingsee:
     credentials = Credentials(base_url.rstrip("/"), client_id, client_secret)
     transport = _cached_transport(base_url, client_id, cache, offline)
-    session = Session(base_url, auth=ThingseeClientToken(credentials), transport=transport)
+    auth = None if offline else ThingseeClientToken(credentials)  # offline: no token call
+    session = Session(base_url, auth=auth, transport=transport)
     return Thingsee(session, client_id=client_id, now=_fixed_now(now))
 
 
@@ -100,12 +101,18 @@ def _fixed_now(now: str | datetime | float | None) -> Any:
 def _cached_transport(
     base_url: str, client_id: str, cache: str | Path | None, offline: bool
 ) -> httpx.BaseTransport | None:
-    """The on-disk cache's transport when a cache file (or offline mode) is asked for."""
+    """The on-disk cache's transport when a cache file (or offline mode) is asked for.
+
+    Only socket servers are cached; the in-process demo is not.
+    """
     if cache is None and not offline:
         return None
     from blynkbook.cache import ResponseCache
 
+    from ._cache_policy import THINGSEE_POLICY
+
     path = Path(cache).expanduser() if cache is not None else None
-    store: Any = ResponseCache(path, server=base_url, client_id=client_id, offline=offline)
-    transport: httpx.BaseTransport = store.transport(httpx.HTTPTransport())
-    return transport
+    store = ResponseCache(
+        path, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
+    )
+    return store.transport(httpx.HTTPTransport())

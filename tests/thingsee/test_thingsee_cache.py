@@ -1,0 +1,55 @@
+"""The on-disk cache behind a Thingsee deployment on loopback: hits, invalidation, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from thingsee_kit import tuid_of
+
+import blynkbook.thingsee as ts
+from blynkbook.errors import OfflineError
+from blynkbook.sim.thingsee import ThingseeSim
+
+CLOSED = {"start": "2026-11-01", "end": "2026-11-02"}  # a window long past: never expires
+
+
+def test_reads_are_cached_and_writes_stale_them(
+    sim: ThingseeSim, base_url: str, tmp_path: Path
+) -> None:
+    tuid = tuid_of(sim, "presence")
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=tmp_path / "c.sqlite") as c:
+        first = c.messages(tuid, **CLOSED)
+        c.groups()
+        count = sim.request_count
+        assert c.messages(tuid, **CLOSED).equals(first) and len(first) > 100
+        c.groups()
+        assert sim.request_count == count  # both answered from the file
+        before = len(c.commands(tuid))
+        c.send_command(tuid, 1500, report_interval=900)
+        assert len(c.commands(tuid)) == before + 1  # the write made the cached list stale
+
+
+def test_offline_replays_without_the_network(
+    sim: ThingseeSim, base_url: str, tmp_path: Path
+) -> None:
+    tuid, path = tuid_of(sim, "count"), tmp_path / "c.sqlite"
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=path) as online:
+        expected = online.messages(tuid, **CLOSED)
+    count = sim.request_count
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=path, offline=True) as c:
+        assert c.messages(tuid, **CLOSED).equals(expected)
+        with pytest.raises(OfflineError):
+            c.groups()
+    assert sim.request_count == count
+
+
+def test_cache_file_holds_no_secret(sim: ThingseeSim, base_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=path) as c:
+        c.things()
+        c.messages(tuid_of(sim, "air"), **CLOSED)
+    raw = b"".join(f.read_bytes() for f in tmp_path.iterdir())  # the db and its journal
+    assert len(raw) > 10_000
+    for secret in [sim.client_secret, *sim.issued_tokens()]:
+        assert secret.encode() not in raw
