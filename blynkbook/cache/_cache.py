@@ -21,7 +21,14 @@ import requests_cache
 from requests.adapters import HTTPAdapter
 
 from ._storage import JSON_SERIALIZER, response_is_storable, strip_secret_fields
-from .keys import account_scope, build_key, device_ids_in_query, parse_key, redact_url
+from .keys import (
+    account_scope,
+    build_key,
+    device_ids_in_query,
+    parse_key,
+    redact_url,
+    request_digest,
+)
 from .policy import DEFAULT_POLICY, Invalidation, Policy
 from .transport import CachedTransport
 
@@ -184,6 +191,13 @@ class ResponseCache:
     def record(self, url: str, *, from_cache: bool) -> None:
         self._stats.record(self._endpoint(url), from_cache=from_cache)
 
+    def key_for(self, method: str, url: str, body: bytes | None = None) -> str:
+        """The cache key of a request (see :mod:`blynkbook.cache.keys`)."""
+        rule = self.policy.read_rule(urlsplit(url).path)
+        digest = request_digest(method, url, body, IGNORED_PARAMETERS)
+        ids = device_ids_in_query(url, rule.device_params)
+        return build_key(self._scope, rule.name, ids, digest, url)
+
     def after_write(self, method: str, url: str, body: bytes) -> None:
         self._drop(self.policy.invalidation(method, url, body))
 
@@ -268,12 +282,11 @@ class ResponseCache:
         session.trust_env = False  # proxies and .netrc are httpx's business, not ours
         return session
 
-    def _key(self, request: requests.PreparedRequest, **kwargs: Any) -> str:
-        url = request.url or ""
-        rule = self.policy.read_rule(urlsplit(url).path)
-        digest = requests_cache.create_key(request, **kwargs)
-        ids = device_ids_in_query(url, rule.device_params)
-        return build_key(self._scope, rule.name, ids, digest, url)
+    def _key(self, request: requests.PreparedRequest, **_settings: Any) -> str:
+        """requests-cache ``key_fn``: the same key :meth:`key_for` gives."""
+        body = request.body
+        raw = body.encode() if isinstance(body, str) else body
+        return self.key_for(request.method or "GET", request.url or "", raw)
 
     def _endpoint(self, url: str) -> str:
         return self.policy.read_rule(urlsplit(url).path).name

@@ -8,9 +8,10 @@ A cache key reads ``<scope>:<endpoint>:<device ids>:<digest>``, for example
 * ``endpoint``: the policy rule's name, so ``info()`` can count per endpoint;
 * ``device ids``: the devices the request is about (``-`` for none), so a write can
   invalidate one device's reads without decoding every entry;
-* ``digest``: requests-cache's own request digest (method, URL without ignored
-  parameters, body) mixed with a digest of any ``token`` query parameter, so two device
-  tokens never share an entry while the token itself is never stored.
+* ``digest``: :func:`request_digest` (method, canonical URL without ignored parameters,
+  body) mixed with a digest of any ``token`` query parameter, so two device tokens never
+  share an entry while the token itself is never stored. The same URL written by httpx or
+  by requests gives the same digest, so the transport can look a hit up directly.
 
 Keys hold only hex digits, letters, ``_``, ``,`` and ``:``: requests-cache interpolates
 them into SQL.
@@ -22,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "SECRET_PARAMS",
@@ -32,6 +33,7 @@ __all__ = [
     "device_ids_in_query",
     "parse_key",
     "redact_url",
+    "request_digest",
     "server_tag",
     "token_digest",
 ]
@@ -106,6 +108,30 @@ def device_ids_in_query(url: str, names: Sequence[str] = ("deviceId", "deviceIds
     return sorted(ids)
 
 
+def request_digest(
+    method: str, url: str, body: bytes | None = None, ignored: Iterable[str] = ()
+) -> str:
+    """16 hex digits for a request: method, canonical URL (sorted, decoded query without
+    the ``ignored`` parameters), body. Spelling differences between clients do not matter.
+
+    >>> a = request_digest("GET", "http://H:1/p?b=a%40b.c&a=1,2&token=x", ignored={"token"})
+    >>> a == request_digest("get", "http://h:1/p?a=1%2C2&b=a@b.c")
+    True
+    """
+    parts = urlsplit(url)
+    skip = {name.lower() for name in ignored}
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
+    )
+    canonical = "\n".join(
+        (method.upper(), parts.scheme.lower(), parts.netloc.lower(), unquote(parts.path))
+    )
+    digest = hashlib.blake2b(canonical.encode(), digest_size=8)
+    digest.update(urlencode(query).encode())
+    digest.update(b"\n" + (body or b""))
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class KeyParts:
     """The readable fields of a cache key (see the module docstring)."""
@@ -124,7 +150,7 @@ class KeyParts:
 def build_key(
     scope: str, endpoint: str, device_ids: Iterable[int], request_digest: str, url: str
 ) -> str:
-    """Assemble a cache key; ``request_digest`` comes from requests-cache's ``create_key``.
+    """Assemble a cache key from a :func:`request_digest` and the request's URL.
 
     >>> key = build_key("ab" * 8, "values", [101], "f" * 16, "https://x/a?token=t")
     >>> parse_key(key).device_ids

@@ -183,6 +183,8 @@ BLYNK_WRITES: tuple[WriteRule, ...] = (
     WriteRule(f"{_ORG}/tags?.*", endpoints=("tags", "device_tags")),
 )
 
+_REMEMBERED_PATHS: Final = 4096  # rule lookups remembered per policy
+
 #: Paths no table names: not cached (an unknown body might carry a credential).
 UNKNOWN = ReadRule("other", ".*", DO_NOT_CACHE)
 
@@ -235,9 +237,19 @@ class Policy:
     reads: Sequence[Sequence[ReadRule]] = (BLYNK_READS,)
     writes: Sequence[Sequence[WriteRule]] = (BLYNK_WRITES,)
     fallback: ReadRule = UNKNOWN
+    _seen: dict[str, ReadRule] = field(default_factory=dict, repr=False, compare=False)
 
     def read_rule(self, path: str) -> ReadRule:
         """The rule for a GET of ``path`` (the fallback when no table names it)."""
+        rule = self._seen.get(path)
+        if rule is None:
+            rule = self._search(path)
+            if len(self._seen) >= _REMEMBERED_PATHS:
+                self._seen.clear()
+            self._seen[path] = rule
+        return rule
+
+    def _search(self, path: str) -> ReadRule:
         for table in self.reads:
             for rule in table:
                 if rule.pattern.fullmatch(path):

@@ -26,6 +26,7 @@ import httpx
 import requests
 import requests_cache
 import urllib3.exceptions
+from requests_cache.models.response import CachedResponse
 
 from ..errors import InputError, OfflineError
 from .keys import redact_url
@@ -56,6 +57,8 @@ class CacheBackend(Protocol):
     def offline(self) -> bool: ...
 
     def expire_after(self, url: str) -> int: ...
+
+    def key_for(self, method: str, url: str, body: bytes | None = None) -> str: ...
 
     def record(self, url: str, *, from_cache: bool) -> None: ...
 
@@ -101,6 +104,10 @@ class CachedTransport(httpx.BaseTransport):
     def _read(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         options = self._options(request)
+        hit = self._usable_entry(request, options)
+        if hit is not None:
+            self._cache.record(url, from_cache=True)
+            return _to_httpx(hit, request, from_cache=True)
         try:
             answer = self._ask_session(request, **options)
         except requests.exceptions.RequestException as exc:
@@ -117,6 +124,27 @@ class CachedTransport(httpx.BaseTransport):
         from_cache = _came_from_cache(answer)
         self._cache.record(url, from_cache=from_cache)
         return _to_httpx(answer, request, from_cache=from_cache)
+
+    def _usable_entry(
+        self, request: httpx.Request, options: Mapping[str, Any]
+    ) -> CachedResponse | None:
+        """The stored answer when it may be served as is (fresh, or offline), else None.
+
+        The fast path for hits: the same lookup requests-cache makes, without building a
+        ``requests`` request. Misses, expired entries, refreshes and ``Vary`` answers take
+        the full ``CachedSession`` path.
+        """
+        if options["force_refresh"] or options["refresh"]:
+            return None
+        if options["expire_after"] == requests_cache.DO_NOT_CACHE:
+            return None
+        key = self._cache.key_for(request.method, str(request.url))
+        entry: CachedResponse | None = self._cache.session.cache.get_response(key)
+        if entry is None or "Vary" in entry.headers:
+            return None
+        if entry.is_expired and not self._cache.offline:
+            return None
+        return entry
 
     def _ask_session(
         self,
