@@ -101,3 +101,9 @@ def test_server_url__names(given: str, url: str) -> None:
 def test_server_url__plain_http_refused() -> None:
     with pytest.raises(InputError, match="https"):
         _connect.server_url("http://blynk.cloud")
+
+
+def test_history__progress_bar_on_request(demo, capsys) -> None:
+    frame = demo.history(list(range(1, 6)), ["Temperature", "rh"], "-10d", progress=True)
+    assert len(frame) == 10 * (10 * 288 + 1)
+    assert "history" in capsys.readouterr().err  # tqdm writes its bar to stderr

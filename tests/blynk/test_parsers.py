@@ -301,3 +301,17 @@ def test_empty_frame__every_dtype() -> None:
     assert frame.dtypes.astype(str).tolist() == [
         "int64", "str", "datetime64[ms, UTC]", "Int64", "boolean"
     ]  # fmt: skip
+
+
+def test_with_meta__stale_replies_warn() -> None:
+    from blynkbook.blynk import StaleDataWarning
+    from blynkbook.blynk._frames import with_meta
+    from blynkbook.transport import Reply
+
+    fresh = with_meta(pd.DataFrame(), [Reply(None, 200)], source="s")
+    assert fresh.attrs == {"source": "s", "from_cache": False, "stale": False}
+    with pytest.warns(StaleDataWarning, match="outdated"):
+        stale = with_meta(
+            pd.DataFrame(), [Reply(None, 200, from_cache=True, stale=True)], source="s"
+        )
+    assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
