@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ._protocol import FleetClient
+from .history import HistoryPanel
 from .picker import DevicePicker
 
-__all__ = ["DevicePicker", "FleetClient"]
+__all__ = ["DevicePicker", "FleetClient", "HistoryPanel"]

@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "RANGE_PRESETS",
     "Hooks",
+    "SchemaBook",
     "StatusLine",
     "device_label",
     "frame_html",
@@ -138,3 +139,36 @@ def frame_html(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str
         return "<i>nothing to show</i>"
     table = frame.to_html(index=False, border=0, escape=True, na_rep="")
     return f'<div style="max-height:22em;overflow:auto;font-size:90%">{table}</div>'
+
+
+class SchemaBook:
+    """``client.schema(id)`` asked once per device, with the questions panels ask of it.
+
+    >>> book = SchemaBook(client)                  # doctest: +SKIP
+    >>> book.history_labels([101, 102])             # doctest: +SKIP
+    ['Temperature', 'Humidity']
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._schemas: dict[Hashable, pd.DataFrame] = {}
+
+    def schema(self, device_id: Hashable) -> pd.DataFrame:
+        """The device's schema frame (fetched on first use)."""
+        if device_id not in self._schemas:
+            self._schemas[device_id] = self.client.schema(device_id)
+        return self._schemas[device_id]
+
+    def labels(self, device_id: Hashable, flag: str) -> list[str]:
+        """Labels of the device's datastreams whose boolean column ``flag`` is true."""
+        frame = self.schema(device_id)
+        if frame.empty or flag not in frame.columns:
+            return []
+        return frame.loc[frame[flag].fillna(False).astype(bool), "label"].astype(str).tolist()
+
+    def history_labels(self, device_ids: Sequence[Hashable]) -> list[str]:
+        """Labels with history on any of the devices, in first-seen order."""
+        seen: dict[str, None] = {}
+        for device_id in device_ids:
+            seen.update(dict.fromkeys(self.labels(device_id, "history")))
+        return list(seen)

@@ -132,6 +132,11 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         self._announce()
 
     @property
+    def fleet(self) -> pd.DataFrame:
+        """The whole device list, as ``client.devices()`` returned it."""
+        return self._fleet
+
+    @property
     def last_error(self) -> Exception | None:
         """The last error the picker showed, if any."""
         return self.status.last_error

@@ -57,7 +57,7 @@ def _when(value: Any, default: pd.Timestamp) -> pd.Timestamp:
     if value is None or value is ... or value == "now":
         return default
     if isinstance(value, str) and value.startswith("-"):
-        return NOW - pd.Timedelta(value[1:])
+        return NOW - pd.Timedelta(value[1:].replace("d", "D"))
     stamp = pd.Timestamp(value)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
