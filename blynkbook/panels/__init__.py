@@ -9,5 +9,6 @@ from __future__ import annotations
 from ._protocol import FleetClient
 from .history import HistoryPanel
 from .picker import DevicePicker
+from .tracker_map import TrackerMap
 
-__all__ = ["DevicePicker", "FleetClient", "HistoryPanel"]
+__all__ = ["DevicePicker", "FleetClient", "HistoryPanel", "TrackerMap"]

@@ -1,0 +1,79 @@
+"""TrackerMap: positions, colouring, trails following the picker."""
+
+from __future__ import annotations
+
+import pytest
+
+from blynkbook.panels import DevicePicker, TrackerMap
+from blynkbook.panels.tracker_map import TRAIL_PREFIX
+
+
+def traces_by_name(tracker_map):
+    return {trace.name: trace for trace in tracker_map.figure.data}
+
+
+def test_map__positions_coloured_by_template(fleet):
+    tracker_map = TrackerMap(fleet)
+    traces = traces_by_name(tracker_map)
+    assert list(traces) == ["GPS Asset Tracker"]
+    trace = traces["GPS Asset Tracker"]
+    assert trace.type == "scattermap"
+    assert list(trace.lat) == [60.17, 65.01] and list(trace.lon) == [24.94, 25.47]
+    assert trace.hovertext[0] == "Truck 1 (4)<br>updated 2026-11-20 12:00 UTC"
+    assert tracker_map.figure.layout.map.style == "open-street-map"
+
+
+def test_map__colour_toggle_splits_by_online_state(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.colour_by.value = "online"
+    traces = traces_by_name(tracker_map)
+    assert sorted(traces) == ["offline", "online"]
+    assert list(traces["online"].lat) == [60.17]
+    assert list(traces["offline"].lon) == [25.47]
+
+
+def test_map__trail_follows_picker_selection(fleet):
+    picker = DevicePicker(fleet)
+    tracker_map = TrackerMap(fleet, picker)
+    assert fleet.count("trail") == 0
+    picker.selected = (4,)
+    trail = traces_by_name(tracker_map)[f"{TRAIL_PREFIX}Truck 1 (4)"]
+    assert len(trail.lat) == 4 and trail.lat[-1] == pytest.approx(60.17)
+    assert fleet.calls[-1] == ("trail", (4, "-24h", "now"))
+    picker.selected = ()
+    assert not any(name.startswith(TRAIL_PREFIX) for name in traces_by_name(tracker_map))
+
+
+def test_map__trail_window_refetches_and_memoises(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.picker.selected = (4,)
+    tracker_map.picker.selected = (4, 5)
+    assert fleet.count("trail") == 2
+    tracker_map.trail_window.value = "7d"
+    assert fleet.count("trail") == 4
+    assert fleet.calls[-1] == ("trail", (5, "-7d", "now"))
+
+
+def test_map__non_trackers_get_no_trail_call(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.picker.selected = (1, 6)
+    assert fleet.count("trail") == 0
+    assert tracker_map.trails == {}
+
+
+def test_map__refresh_button_refetches_positions(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.refresh_button.click()
+    assert fleet.count("locations") == 2
+
+
+def test_map__errors_are_shown(fleet):
+    fleet.fail["locations"] = RuntimeError("HTTP 503: down")
+    tracker_map = TrackerMap(fleet)
+    assert "down" in tracker_map.status.value
+    assert tracker_map.figure.data == ()
+
+
+def test_map__rejects_token_styles(fleet):
+    with pytest.raises(ValueError, match="map_style"):
+        TrackerMap(fleet, map_style="satellite")
