@@ -21,14 +21,7 @@ import requests_cache
 from requests.adapters import HTTPAdapter
 
 from ._storage import JSON_SERIALIZER, response_is_storable, strip_secret_fields
-from .keys import (
-    account_scope,
-    build_key,
-    device_ids_in_query,
-    parse_key,
-    redact_url,
-    request_digest,
-)
+from .keys import account_scope, parse_key, redact_url, request_key
 from .policy import DEFAULT_POLICY, Invalidation, Policy
 from .transport import CachedTransport
 
@@ -188,15 +181,25 @@ class ResponseCache:
         """The lifetime a fresh answer to a GET of ``url`` gets (policy at ``now``)."""
         return self.policy.expire_after(url, self._now())
 
+    def cacheable(self, url: str) -> bool:
+        """Whether the policy caches GETs of ``url`` at all."""
+        return self.policy.read_rule(urlsplit(url).path).cacheable
+
     def record(self, url: str, *, from_cache: bool) -> None:
         self._stats.record(self._endpoint(url), from_cache=from_cache)
 
     def key_for(self, method: str, url: str, body: bytes | None = None) -> str:
         """The cache key of a request (see :mod:`blynkbook.cache.keys`)."""
         rule = self.policy.read_rule(urlsplit(url).path)
-        digest = request_digest(method, url, body, IGNORED_PARAMETERS)
-        ids = device_ids_in_query(url, rule.device_params)
-        return build_key(self._scope, rule.name, ids, digest, url)
+        return request_key(
+            self._scope,
+            rule.name,
+            method,
+            url,
+            body,
+            device_params=rule.device_params,
+            ignored=IGNORED_PARAMETERS,
+        )
 
     def after_write(self, method: str, url: str, body: bytes) -> None:
         self._drop(self.policy.invalidation(method, url, body))
@@ -276,7 +279,7 @@ class ResponseCache:
             read_only=self._offline,
             wal=True,
         )
-        adapter = _ScrubbingAdapter(self._is_cacheable)
+        adapter = _ScrubbingAdapter(self.cacheable)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.trust_env = False  # proxies and .netrc are httpx's business, not ours
@@ -290,9 +293,6 @@ class ResponseCache:
 
     def _endpoint(self, url: str) -> str:
         return self.policy.read_rule(urlsplit(url).path).name
-
-    def _is_cacheable(self, url: str) -> bool:
-        return self.policy.read_rule(urlsplit(url).path).cacheable
 
     def _all_keys(self) -> list[str]:
         return list(self._session.cache.responses.keys())

@@ -29,11 +29,11 @@ __all__ = [
     "SECRET_PARAMS",
     "KeyParts",
     "account_scope",
-    "build_key",
     "device_ids_in_query",
     "parse_key",
     "redact_url",
     "request_digest",
+    "request_key",
     "server_tag",
     "token_digest",
 ]
@@ -81,6 +81,43 @@ def account_scope(server: str, client_id: str) -> str:
     return server_tag(server) + _short_digest(client_id)
 
 
+QueryPairs = Sequence[tuple[str, str]]
+
+
+def _pairs(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+def _token_digest(pairs: QueryPairs) -> str:
+    tokens = [v for k, v in pairs if k.lower() == "token"]
+    if not tokens:
+        return ""
+    return hashlib.sha256("\x00".join(tokens).encode()).hexdigest()
+
+
+def _device_ids(pairs: QueryPairs, names: Sequence[str]) -> list[int]:
+    ids: set[int] = set()
+    for key, value in pairs:
+        if key in names:
+            ids.update(int(part) for part in value.split(",") if part.strip().isdigit())
+    return sorted(ids)
+
+
+def _request_digest(
+    method: str, url: str, pairs: QueryPairs, body: bytes | None, ignored: Iterable[str]
+) -> str:
+    parts = urlsplit(url)
+    skip = {name.lower() for name in ignored}
+    query = sorted((k, v) for k, v in pairs if k.lower() not in skip)
+    canonical = "\n".join(
+        (method.upper(), parts.scheme.lower(), parts.netloc.lower(), unquote(parts.path))
+    )
+    digest = hashlib.blake2b(canonical.encode(), digest_size=8)
+    digest.update(urlencode(query).encode())
+    digest.update(b"\n" + (body or b""))
+    return digest.hexdigest()
+
+
 def token_digest(url: str) -> str:
     """A digest of the URL's ``token`` query parameters ("" when there are none).
 
@@ -89,10 +126,7 @@ def token_digest(url: str) -> str:
     >>> token_digest("https://x/api?pin=v1")
     ''
     """
-    tokens = [v for k, v in parse_qsl(urlsplit(url).query) if k.lower() == "token"]
-    if not tokens:
-        return ""
-    return hashlib.sha256("\x00".join(tokens).encode()).hexdigest()
+    return _token_digest(_pairs(url))
 
 
 def device_ids_in_query(url: str, names: Sequence[str] = ("deviceId", "deviceIds")) -> list[int]:
@@ -101,11 +135,7 @@ def device_ids_in_query(url: str, names: Sequence[str] = ("deviceId", "deviceIds
     >>> device_ids_in_query("/x?deviceIds=3&deviceIds=1,2")
     [1, 2, 3]
     """
-    ids: set[int] = set()
-    for key, value in parse_qsl(urlsplit(url).query):
-        if key in names:
-            ids.update(int(part) for part in value.split(",") if part.strip().isdigit())
-    return sorted(ids)
+    return _device_ids(_pairs(url), names)
 
 
 def request_digest(
@@ -118,18 +148,33 @@ def request_digest(
     >>> a == request_digest("get", "http://h:1/p?a=1%2C2&b=a@b.c")
     True
     """
-    parts = urlsplit(url)
-    skip = {name.lower() for name in ignored}
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in skip
-    )
-    canonical = "\n".join(
-        (method.upper(), parts.scheme.lower(), parts.netloc.lower(), unquote(parts.path))
-    )
-    digest = hashlib.blake2b(canonical.encode(), digest_size=8)
-    digest.update(urlencode(query).encode())
-    digest.update(b"\n" + (body or b""))
-    return digest.hexdigest()
+    return _request_digest(method, url, _pairs(url), body, ignored)
+
+
+def request_key(
+    scope: str,
+    endpoint: str,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    *,
+    device_params: Sequence[str] = ("deviceId", "deviceIds"),
+    ignored: Iterable[str] = ("token",),
+) -> str:
+    """The cache key of a request (format in the module docstring); the query is parsed once.
+
+    >>> key = request_key("ab" * 8, "values", "GET", "https://x/a?deviceId=101&token=t")
+    >>> parse_key(key).device_ids
+    (101,)
+    >>> "token" in key or "=t" in key
+    False
+    """
+    if not _ENDPOINT_NAME.fullmatch(endpoint):
+        raise ValueError(f"endpoint names are lower-case identifiers, not {endpoint!r}")
+    pairs = _pairs(url)
+    ids = ",".join(str(i) for i in _device_ids(pairs, device_params)) or NO_DEVICES
+    digest = _request_digest(method, url, pairs, body, ignored) + _token_digest(pairs) + scope
+    return f"{scope}:{endpoint}:{ids}:{_short_digest(digest, size=8)}"
 
 
 @dataclass(frozen=True)
@@ -145,24 +190,6 @@ class KeyParts:
     def server(self) -> str:
         """The server half of the scope."""
         return self.scope[:8]
-
-
-def build_key(
-    scope: str, endpoint: str, device_ids: Iterable[int], request_digest: str, url: str
-) -> str:
-    """Assemble a cache key from a :func:`request_digest` and the request's URL.
-
-    >>> key = build_key("ab" * 8, "values", [101], "f" * 16, "https://x/a?token=t")
-    >>> parse_key(key).device_ids
-    (101,)
-    >>> "token" in key or "=t" in key
-    False
-    """
-    if not _ENDPOINT_NAME.fullmatch(endpoint):
-        raise ValueError(f"endpoint names are lower-case identifiers, not {endpoint!r}")
-    ids = ",".join(str(i) for i in sorted(set(device_ids))) or NO_DEVICES
-    digest = _short_digest(request_digest + token_digest(url) + scope, size=8)
-    return f"{scope}:{endpoint}:{ids}:{digest}"
 
 
 def parse_key(key: str) -> KeyParts | None:

@@ -60,6 +60,8 @@ class CacheBackend(Protocol):
 
     def key_for(self, method: str, url: str, body: bytes | None = None) -> str: ...
 
+    def cacheable(self, url: str) -> bool: ...
+
     def record(self, url: str, *, from_cache: bool) -> None: ...
 
     def after_write(self, method: str, url: str, body: bytes) -> None: ...
@@ -102,28 +104,31 @@ class CachedTransport(httpx.BaseTransport):
     # -- reads --------------------------------------------------------------------------
 
     def _read(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
         options = self._options(request)
-        hit = self._usable_entry(request, options)
-        if hit is not None:
-            self._cache.record(url, from_cache=True)
-            return _to_httpx(hit, request, from_cache=True)
+        entry = self._usable_entry(request, options)
+        answer = entry if entry is not None else self._fetch(request, options)
+        from_cache = _came_from_cache(answer)
+        self._cache.record(str(request.url), from_cache=from_cache)
+        return _to_httpx(answer, request, from_cache=from_cache)
+
+    def _fetch(self, request: httpx.Request, options: dict[str, Any]) -> requests.Response:
+        """The full requests-cache path: misses, expired entries, refreshes, offline misses;
+        the stale entry when the network fails or the cloud answers 5xx."""
+        if options["expire_after"] is None:
+            options["expire_after"] = self._cache.expire_after(str(request.url))
         try:
             answer = self._ask_session(request, **options)
         except requests.exceptions.RequestException as exc:
             stale = self._stale_copy(request)
             if stale is None:
                 raise _as_httpx_error(exc, request) from exc
-            answer = stale
-        else:
-            if answer.status_code >= 500 and not _came_from_cache(answer):
-                stale = self._stale_copy(request)
-                answer = stale if stale is not None else answer
+            return stale
         if options["only_if_cached"] and _is_cache_miss(answer):
             raise _offline_miss(request, offline=self._cache.offline)
-        from_cache = _came_from_cache(answer)
-        self._cache.record(url, from_cache=from_cache)
-        return _to_httpx(answer, request, from_cache=from_cache)
+        if answer.status_code >= 500 and not _came_from_cache(answer):
+            stale = self._stale_copy(request)
+            return stale if stale is not None else answer
+        return answer
 
     def _usable_entry(
         self, request: httpx.Request, options: Mapping[str, Any]
@@ -136,9 +141,10 @@ class CachedTransport(httpx.BaseTransport):
         """
         if options["force_refresh"] or options["refresh"]:
             return None
-        if options["expire_after"] == requests_cache.DO_NOT_CACHE:
+        url = str(request.url)
+        if options["expire_after"] == requests_cache.DO_NOT_CACHE or not self._cache.cacheable(url):
             return None
-        key = self._cache.key_for(request.method, str(request.url))
+        key = self._cache.key_for(request.method, url)
         entry: CachedResponse | None = self._cache.session.cache.get_response(key)
         if entry is None or "Vary" in entry.headers:
             return None
@@ -179,12 +185,11 @@ class CachedTransport(httpx.BaseTransport):
             raise InputError(
                 f"unknown cache options {sorted(unknown)}; use {sorted(CACHE_OPTIONS)}"
             )
-        url = str(request.url)
         return {
             "only_if_cached": bool(given.get("only_if_cached")) or self._cache.offline,
             "force_refresh": bool(given.get("force_refresh")) and not self._cache.offline,
             "refresh": bool(given.get("refresh")) and not self._cache.offline,
-            "expire_after": given.get("expire_after", self._cache.expire_after(url)),
+            "expire_after": given.get("expire_after"),  # None: the policy's, when sending
         }
 
 

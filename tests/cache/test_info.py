@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import requests
 
 from blynkbook.cache import ResponseCache, default_cache_path
 from blynkbook.sim import LoopbackServer
@@ -66,3 +67,21 @@ def test_default_path__under_the_user_cache_dir(
 def test_repr__shows_path_and_server(cache: ResponseCache) -> None:
     assert str(cache.path) in repr(cache)
     assert cache.server in repr(cache)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"deviceIds": [3, 1], "dataStreamIds": "1,2"},
+        {"ownerEmail": "ana.o'rtiz+x@acme-field.example", "page": 0},
+        {"query": "Old Town Weather", "sortOrder": "DESC"},
+        {"token": "T0KEN/with+odd=chars", "v1": ""},
+    ],
+)
+def test_key_for__httpx_and_requests_spellings_agree(
+    cache: ResponseCache, server: LoopbackServer, query: dict[str, object]
+) -> None:
+    """The transport looks hits up by key; requests-cache stores them by the same key."""
+    url = str(httpx.URL(f"{server.url}{API}/device/by-owner", params=query))
+    prepared = requests.Request("GET", f"{server.url}{API}/device/by-owner", params=query).prepare()
+    assert cache.key_for("GET", url) == cache.session.cache.create_key(prepared)

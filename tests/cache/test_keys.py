@@ -6,10 +6,11 @@ import pytest
 
 from blynkbook.cache.keys import (
     account_scope,
-    build_key,
     device_ids_in_query,
     parse_key,
     redact_url,
+    request_digest,
+    request_key,
     server_tag,
     token_digest,
 )
@@ -40,32 +41,56 @@ def test_token_digest__empty_without_token() -> None:
     assert token_digest("https://x/api/v1/organization/devices?page=0") == ""
 
 
-def test_build_key__two_device_tokens_never_share_a_key() -> None:
+def test_request_key__two_device_tokens_never_share_a_key() -> None:
     scope = account_scope("https://x", "c")
-    same_digest = "0" * 16  # requests-cache's digest ignores the token param
-    key_a = build_key(scope, "device_api", [], same_digest, URL)
-    key_b = build_key(scope, "device_api", [], same_digest, URL.replace("-A", "-B"))
+    key_a = request_key(scope, "device_api", "GET", URL)
+    key_b = request_key(scope, "device_api", "GET", URL.replace("-A", "-B"))
     assert key_a != key_b
     assert "DEVICE-TOKEN" not in key_a + key_b
 
 
-def test_build_key__round_trips_through_parse_key() -> None:
+def test_request_key__same_request_same_key_whatever_the_spelling() -> None:
     scope = account_scope("https://x", "c")
-    key = build_key(scope, "values_batch", [3, 1, 3], "f" * 16, "https://x/a")
+    a = request_key(scope, "by_owner", "GET", "https://X/api?ownerEmail=a%40b.c&page=0")
+    b = request_key(scope, "by_owner", "get", "https://x/api?page=0&ownerEmail=a@b.c")
+    assert a == b
+
+
+def test_request_key__differs_per_query_value_method_and_body() -> None:
+    scope = account_scope("https://x", "c")
+    keys = {
+        request_key(scope, "values", "GET", "https://x/a?deviceId=1"),
+        request_key(scope, "values", "GET", "https://x/a?deviceId=2"),
+        request_key(scope, "values", "HEAD", "https://x/a?deviceId=1"),
+        request_key(scope, "values", "GET", "https://x/a?deviceId=1", b"{}"),
+    }
+    assert len(keys) == 4
+
+
+def test_request_digest__ignores_the_ignored_parameters() -> None:
+    plain = request_digest("GET", "https://x/a?deviceId=1")
+    assert request_digest("GET", "https://x/a?deviceId=1&token=t", ignored=["token"]) == plain
+    assert request_digest("GET", "https://x/a?deviceId=1&token=t") != plain
+
+
+def test_request_key__round_trips_through_parse_key() -> None:
+    scope = account_scope("https://x", "c")
+    key = request_key(scope, "values_batch", "GET", "https://x/a?deviceIds=3&deviceIds=1,3")
     parts = parse_key(key)
     assert parts is not None
     assert (parts.scope, parts.endpoint, parts.device_ids) == (scope, "values_batch", (1, 3))
     assert parts.server == server_tag("https://x")
 
 
-def test_build_key__only_sql_safe_characters() -> None:
-    key = build_key(account_scope("https://x", "o'brien"), "devices", [], "f" * 16, "https://x")
+def test_request_key__only_sql_safe_characters() -> None:
+    scope = account_scope("https://x", "o'brien")
+    key = request_key(scope, "devices", "GET", "https://x/a?q=it's")
     assert set(key) <= set("0123456789abcdefghijklmnopqrstuvwxyz_,:-")
 
 
-def test_build_key__rejects_odd_endpoint_names() -> None:
+def test_request_key__rejects_odd_endpoint_names() -> None:
     with pytest.raises(ValueError, match="endpoint"):
-        build_key("s", "Bad Name';", [], "d", "https://x")
+        request_key("s", "Bad Name';", "GET", "https://x")
 
 
 @pytest.mark.parametrize("key", ["", "a:b", "a:b:x,y:d", "a:b:c:d:e"])
