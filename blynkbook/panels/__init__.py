@@ -10,5 +10,6 @@ from ._protocol import FleetClient
 from .history import HistoryPanel
 from .picker import DevicePicker
 from .tracker_map import TrackerMap
+from .write import WritePanel
 
-__all__ = ["DevicePicker", "FleetClient", "HistoryPanel", "TrackerMap"]
+__all__ = ["DevicePicker", "FleetClient", "HistoryPanel", "TrackerMap", "WritePanel"]

@@ -1,0 +1,150 @@
+"""WritePanel: inputs by type, preview, explicit confirm, report."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+
+from blynkbook.panels import DevicePicker, WritePanel
+
+
+@pytest.fixture
+def plug_panel(fleet):
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    return panel
+
+
+def test_write__one_input_per_writable_datastream_by_type(fleet):
+    panel = WritePanel(fleet)
+    panel.picker.selected = (1, 6)
+    assert list(panel.fields) == ["Temperature", "Power Switch", "Mode", "Power", "Note"]
+    editor = {label: field.editors for label, field in panel.fields.items()}
+    assert isinstance(editor["Temperature"][0], widgets.BoundedFloatText)
+    assert (editor["Temperature"][0].min, editor["Temperature"][0].max) == (-40.0, 60.0)
+    assert isinstance(editor["Power Switch"][0], widgets.ToggleButton)
+    assert isinstance(editor["Mode"][0], widgets.Dropdown)
+    assert editor["Mode"][0].options == ("eco", "comfort", "boost")
+    assert isinstance(editor["Note"][0], widgets.Text)
+    assert "(1/2)" in panel.fields["Mode"].row.children[-1].value
+
+
+def test_write__int_and_location_editors(fleet, monkeypatch):
+    from conftest import TEMPLATES
+
+    monkeypatch.setitem(
+        TEMPLATES,
+        "Smart Plug",
+        [
+            ("Level", "int", 0, 10, [], True, True),
+            ("Where", "location", None, None, [], True, False),
+            ("Free", "double", None, None, [], True, True),
+        ],
+    )
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    level, where, free = (panel.fields[k] for k in ("Level", "Where", "Free"))
+    assert isinstance(level.editors[0], widgets.BoundedIntText) and level.editors[0].max == 10
+    assert isinstance(free.editors[0], widgets.FloatText)
+    where.editors[0].value, where.editors[1].value = 24.9, 60.2
+    assert where.value() == [24.9, 60.2]
+
+
+def test_write__no_write_without_confirm(plug_panel, fleet):
+    plug_panel.fields["Mode"].editors[0].value = "boost"
+    plug_panel.fields["Power Switch"].editors[0].value = True
+    plug_panel.fields["Note"].editors[0].value = "hello"
+    plug_panel.preview_button.click()
+    plug_panel.preview_button.click()
+    assert fleet.writes == []
+    assert fleet.count("write") == 0
+    assert not plug_panel.confirm_button.disabled
+
+
+def test_write__preview_shows_exactly_what_confirm_sends(plug_panel, fleet):
+    plug_panel.fields["Mode"].editors[0].value = "boost"
+    plug_panel.fields["Power Switch"].editors[0].value = True
+    plan = plug_panel.show_preview()
+    assert plan[["datastream", "value", "action"]].values.tolist() == [
+        ["Power Switch", 1, "send"],
+        ["Mode", "boost", "send"],
+    ]
+    assert "boost" in plug_panel.preview.value
+    plug_panel.confirm_button.click()
+    assert fleet.writes == [(6, {"Power Switch": 1, "Mode": "boost"})]
+    assert plug_panel.report["status"].tolist() == ["written", "written"]
+    assert "written" in plug_panel.report_table.value
+    assert plug_panel.confirm_button.disabled  # a second click cannot send twice
+    plug_panel.confirm_button.click()
+    assert len(fleet.writes) == 1
+
+
+def test_write__changing_a_value_after_preview_withdraws_it(plug_panel, fleet):
+    plug_panel.fields["Mode"].editors[0].value = "comfort"
+    plug_panel.preview_button.click()
+    plug_panel.fields["Mode"].editors[0].value = "boost"
+    assert plug_panel.confirm_button.disabled
+    assert "preview again" in plug_panel.preview.value
+    plug_panel.confirm()
+    assert fleet.writes == []
+
+
+def test_write__unticked_fields_are_not_sent(plug_panel, fleet):
+    plug_panel.fields["Mode"].editors[0].value = "comfort"
+    plug_panel.fields["Note"].editors[0].value = "x"
+    plug_panel.fields["Note"].include.value = False
+    plug_panel.preview_button.click()
+    plug_panel.confirm_button.click()
+    assert fleet.writes == [(6, {"Mode": "comfort"})]
+
+
+def test_write__default_value_is_sent_when_ticked_by_hand(plug_panel, fleet):
+    plug_panel.fields["Mode"].include.value = True
+    plug_panel.preview_button.click()
+    plug_panel.confirm_button.click()
+    assert fleet.writes == [(6, {"Mode": "eco"})]
+
+
+def test_write__nothing_ticked_is_explained(plug_panel, fleet):
+    plug_panel.preview_button.click()
+    assert "tick at least one" in plug_panel.status.value
+    assert plug_panel.confirm_button.disabled
+
+
+def test_write__devices_without_the_datastream_are_skipped_with_reason(fleet):
+    picker = DevicePicker(fleet)
+    panel = WritePanel(fleet, picker)
+    picker.selected = (6, 1)
+    panel.fields["Mode"].editors[0].value = "comfort"
+    panel.preview_button.click()
+    panel.confirm_button.click()
+    assert fleet.writes == [(6, {"Mode": "comfort"})]
+    report = panel.report.set_index("device_id")
+    assert report.loc[6, "status"] == "written"
+    assert report.loc[1, "status"] == "skipped"
+    assert "no writable 'Mode'" in report.loc[1, "reason"]
+
+
+def test_write__client_refusal_becomes_a_skipped_row(plug_panel, fleet):
+    fleet.fail["write"] = ValueError("value 9 is above its maximum 1")
+    seen = []
+    plug_panel.on_submit(seen.append)
+    plug_panel.fields["Mode"].editors[0].value = "comfort"
+    plug_panel.preview_button.click()
+    plug_panel.confirm_button.click()
+    assert plug_panel.report["status"].tolist() == ["skipped"]
+    assert "above its maximum" in plug_panel.report["reason"].iloc[0]
+    assert "0 written, 1 skipped" in plug_panel.status.value
+    assert seen and seen[0] is plug_panel.report
+
+
+def test_write__selection_change_rebuilds_form_and_withdraws_preview(fleet):
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    panel.fields["Mode"].editors[0].value = "comfort"
+    panel.preview_button.click()
+    panel.picker.selected = (1,)
+    assert list(panel.fields) == ["Temperature"]
+    assert panel.confirm_button.disabled
+    panel.confirm_button.click()
+    assert fleet.writes == []
