@@ -151,6 +151,10 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         """Fetch the device list again and re-apply the filters."""
         with self.status.guard("Loading devices"):
             self._fleet = self.client.devices()
+            if "online" in self._fleet.columns:  # some clients list the state with devices
+                states = self._fleet["online"].fillna(False).astype(bool)
+                self._online.update(zip(self._fleet["device_id"], states, strict=True))
+                self.online.disabled = False
             templates = sorted(self._fleet["template"].dropna().astype(str).unique())
             self.template.options = [ANY, *templates]
             self.refresh()
@@ -212,7 +216,7 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         return frame[[tag in t for t in tags]]
 
     def _with_online(self, frame: pd.DataFrame, wanted: bool) -> pd.DataFrame:
-        states = [self.online_of(device_id) for device_id in frame["device_id"]]
+        states = [bool(self.online_of(device_id)) for device_id in frame["device_id"]]
         frame = frame.assign(online=states)
         return frame[[state == wanted for state in states]]
 

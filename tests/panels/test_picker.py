@@ -133,3 +133,14 @@ def test_picker__string_ids(string_fleet):
     picker = DevicePicker(string_fleet)
     picker.choice.value = ("dev-4",)
     assert picker.selected == ("dev-4",)
+
+
+def test_picker__online_column_in_devices_frame_saves_the_calls(bare_fleet, monkeypatch):
+    listing = bare_fleet.devices()
+    monkeypatch.setattr(
+        bare_fleet, "devices", lambda: listing.assign(online=[True, False, True, True, False, True])
+    )
+    picker = DevicePicker(bare_fleet)
+    assert not picker.online.disabled
+    picker.online.value = "offline"
+    assert ids_on_page(picker) == [2, 5]
