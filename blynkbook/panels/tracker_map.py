@@ -56,7 +56,7 @@ def zoom_for(lon: pd.Series, lat: pd.Series) -> float:
     """A map zoom level that roughly fits the points' extent.
 
     >>> zoom_for(pd.Series([24.0, 25.0]), pd.Series([60.0, 61.0]))
-    7.5
+    7.0
     """
     extent = max(float(lon.max() - lon.min()), float(lat.max() - lat.min()), 1e-3)
     return float(np.clip(np.floor(np.log2(360.0 / extent) * 2) / 2 - 1, 1, 15))

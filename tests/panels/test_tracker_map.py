@@ -77,3 +77,14 @@ def test_map__errors_are_shown(fleet):
 def test_map__rejects_token_styles(fleet):
     with pytest.raises(ValueError, match="map_style"):
         TrackerMap(fleet, map_style="satellite")
+
+
+def test_zoom_for__wider_extent_zooms_out_and_stays_in_bounds():
+    import pandas as pd
+
+    from blynkbook.panels.tracker_map import zoom_for
+
+    city = zoom_for(pd.Series([24.90, 24.95]), pd.Series([60.15, 60.18]))
+    europe = zoom_for(pd.Series([-3.7, 13.4]), pd.Series([40.0, 52.5]))
+    one_point = zoom_for(pd.Series([24.9]), pd.Series([60.1]))
+    assert 1 <= europe < city <= one_point <= 15
