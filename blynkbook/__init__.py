@@ -15,22 +15,27 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from . import thingsee
     from ._connect import connect
     from .blynk import Blynk, StaleDataWarning
+    from .panels import explore
 
-__all__ = ["Blynk", "StaleDataWarning", "connect"]
+__all__ = ["Blynk", "StaleDataWarning", "connect", "explore", "thingsee"]
 
 _LAZY = {
     "Blynk": "blynkbook.blynk",
     "StaleDataWarning": "blynkbook.blynk",
     "connect": "blynkbook._connect",
+    "explore": "blynkbook.panels",
 }
 
 
 def __getattr__(name: str) -> Any:
-    # The facade loads on first use, so `import blynkbook` stays cheap.
-    if name in _LAZY:
-        import importlib
+    # The facade, panels and Thingsee load on first use, so `import blynkbook` stays cheap.
+    import importlib
 
+    if name == "thingsee":
+        return importlib.import_module("blynkbook.thingsee")
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'blynkbook' has no attribute {name!r}")
