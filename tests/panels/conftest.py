@@ -233,3 +233,9 @@ def demo_cloud() -> Any:
     if not hasattr(bb, "connect"):
         pytest.skip("blynkbook.connect is not there yet")
     return bb.connect("demo", now="2026-11-20T12:00:00Z")
+
+
+@pytest.fixture
+def templates() -> dict[str, Any]:
+    """The fake fleet's template table, for tests that patch a template's schema."""
+    return TEMPLATES

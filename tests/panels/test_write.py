@@ -29,11 +29,9 @@ def test_write__one_input_per_writable_datastream_by_type(fleet):
     assert "(1/2)" in panel.fields["Mode"].row.children[-1].value
 
 
-def test_write__int_and_location_editors(fleet, monkeypatch):
-    from conftest import TEMPLATES
-
+def test_write__int_and_location_editors(fleet, monkeypatch, templates):
     monkeypatch.setitem(
-        TEMPLATES,
+        templates,
         "Smart Plug",
         [
             ("Level", "int", 0, 10, [], True, True),
