@@ -171,16 +171,41 @@ KERNEL_IDLE = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const kernel = panel && panel.sessionContext && panel.sessionContext.session
         && panel.sessionContext.session.kernel;
-    return kernel && kernel.status === 'idle';
+    return Boolean(kernel) && kernel.status === 'idle';
 }"""
 RUN_ALL = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
-ERROR_OUTPUTS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-TRACEBACKS = ".jp-OutputArea-output .ansi-red-fg, .jp-OutputArea-output pre:has-text('Traceback')"
+CELL_REPORT = """() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    const report = {unrun: 0, errors: []};
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (cell.type !== 'code') continue;
+        if (cell.executionCount === null) report.unrun += 1;
+        for (const out of cell.outputs.toJSON()) {
+            if (out.output_type === 'error') report.errors.push(`${out.ename}: ${out.evalue}`);
+        }
+    }
+    return report;
+}"""
 
 
-def run_notebook(page: Any, lab: JupyterLab, name: str) -> None:
-    """Open ``name`` in JupyterLab, wait for its kernel, run every cell and wait for the end."""
+def run_notebook(page: Any, lab: JupyterLab, name: str) -> dict[str, Any]:
+    """Open ``name``, wait for its kernel, run every cell; return ``{unrun, errors}``."""
     page.goto(f"{lab.url}/lab/tree/{name}")
     page.wait_for_function(KERNEL_IDLE, timeout=STARTUP_LIMIT_SECONDS * 1000)
-    page.evaluate(RUN_ALL)  # resolves once the last cell has finished
+    page.evaluate(RUN_ALL)  # the command's promise settles once the last cell has run
     page.wait_for_function(KERNEL_IDLE, timeout=STARTUP_LIMIT_SECONDS * 1000)
+    report: dict[str, Any] = page.evaluate(CELL_REPORT)
+    return report
+
+
+@pytest.fixture(scope="module")
+def expect() -> Any:
+    """Playwright's ``expect`` (auto-waiting assertions)."""
+    return require_playwright().expect
+
+
+@pytest.fixture(scope="module")
+def notebook_runner(jupyterlab: JupyterLab) -> Any:
+    """``run(page, name) -> {unrun, errors}`` against this module's JupyterLab."""
+    return lambda page, name: run_notebook(page, jupyterlab, name)
