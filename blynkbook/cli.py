@@ -190,13 +190,13 @@ def run_sim(cloud: str, *, port: int, seed: int, now: str | None) -> int:
 
     demo = build_sim(cloud, seed=seed, now=now)
     stop = threading.Event()
-    with serve(demo, port=port) as server:
+    # Handlers first: whoever reads the banner may signal us at once.
+    with _stop_on_signals(stop), serve(demo, port=port) as server:
         print(f"blynkbook sim: the demo {cloud} cloud is at {server.url}{API_BASE[cloud]}")
         print(f"client id:     {demo.client_id}")
         print(f"client secret: {demo.client_secret}")
         print("Ctrl-C stops it.", flush=True)
-        with _stop_on_signals(stop):
-            stop.wait()
+        stop.wait()
     print("blynkbook sim: stopped.", flush=True)
     return 0
 

@@ -24,6 +24,7 @@ __all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT
 
 DEMO = "demo"
 DEMO_BASE_URL = "http://demo.thingsee.local"
+DEMO_NOW_ENV = "BLYNKBOOK_DEMO_NOW"  # the same switch as the Blynk demo: a fixed "now"
 ENV_BASE_URL = "THINGSEE_BASE_URL"
 ENV_CLIENT_ID = "THINGSEE_CLIENT_ID"
 ENV_CLIENT_SECRET = "THINGSEE_CLIENT_SECRET"
@@ -67,7 +68,7 @@ def connect(
 def _demo(now: str | datetime | float | None) -> Thingsee:
     from blynkbook.sim.thingsee import ThingseeSim
 
-    sim = ThingseeSim(now=now)
+    sim = ThingseeSim(now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
     credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
     auth = ThingseeClientToken(credentials, now=sim.clock.now)
     session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
