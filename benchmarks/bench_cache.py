@@ -8,7 +8,8 @@ against the simulator on loopback.
 * cold:  empty cache file, every page from the simulator;
 * warm:  a fresh ``connect()`` on the same file (a notebook re-run), every page a hit;
 * floor: the same page bodies already in memory, decoded into the same DataFrame
-  (``json.loads`` + the facade's own page parser + one frame), no HTTP and no cache.
+  (the facade's own page decoder, ``decode_history_page``, + one frame), no HTTP and no
+  cache.
 
 Targets: warm >= 20x faster than cold, and within 3x of the floor.
 
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 import blynkbook
-from blynkbook.blynk.history import HISTORY_PATH, parse_history_page
+from blynkbook.blynk.history import HISTORY_PATH, decode_history_page
 from blynkbook.sim.blynk import BlynkSim
 
 NOW = "2026-11-20T12:00:00Z"
@@ -106,7 +107,7 @@ def floor_frame(pages: list[tuple[int, str, bytes]]) -> pd.DataFrame:
     """Decode page bodies into the facade's history frame, with no HTTP and no cache."""
     times, values, devices, labels = [], [], [], []
     for device, label, body in pages:
-        t, v, _total = parse_history_page(json.loads(body))
+        t, v, _total = decode_history_page(body)
         times.append(t)
         values.append(v)
         devices.append(np.full(t.size, device, dtype=np.int64))

@@ -146,7 +146,12 @@ def _connect_socket(
         limits = httpx.Limits(max_connections=max_concurrency)
         transport = response_cache.transport(httpx.HTTPTransport(limits=limits))
     session = Session(
-        base, auth=auth, transport=transport, max_concurrency=max_concurrency, timeout=timeout
+        base,
+        auth=auth,
+        transport=transport,
+        max_concurrency=max_concurrency,
+        timeout=timeout,
+        lookup=response_cache.lookup if response_cache is not None else None,
     )
     return Blynk(session, server=base, client_id=client_id, cache=response_cache, progress=progress)
 

@@ -9,11 +9,15 @@ so no per-point Python object outlives its page.
 ...     {"content": [{"value": 1.5, "createdAt": 1000}], "totalElements": 1})
 >>> times.tolist(), values.tolist(), total
 ([1000], [1.5], 1)
+>>> decode_history_page(b'{"content":[{"value":null,"createdAt":2000}],"totalElements":1}')[1]
+array([nan])
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +30,15 @@ from blynkbook.transport import Reply, Session
 from ._frames import TIME_DTYPE, with_meta
 from ._paging import MAX_PAGE_SIZE, page_count
 
-__all__ = ["HISTORY_PATH", "HISTORY_SPEC", "Series", "empty_history", "parse_history_page", "pull"]
+__all__ = [
+    "HISTORY_PATH",
+    "HISTORY_SPEC",
+    "Series",
+    "decode_history_page",
+    "empty_history",
+    "parse_history_page",
+    "pull",
+]
 
 HISTORY_PATH = "/api/v1/organization/device/datastream/history"
 HISTORY_SPEC = {"device_id": "int64", "datastream": "str", "value": "float64"}
@@ -69,6 +81,77 @@ def parse_history_page(payload: Mapping[str, Any] | None) -> tuple[Ints, Floats,
         count=count,
     )
     return times, values, int((payload or {}).get("totalElements") or 0)
+
+
+# The compact body the cloud sends, decoded without a Python object per point (see
+# decode_history_page): a page's points turn into "x:y;x:y;…" and numpy reads the numbers.
+_HEAD = b'{"content":['
+_TAIL = re.compile(rb'\],"totalElements":(\d+)\}\s*')
+_KEY_ORDERS = (  # first key, second key, whether the value comes first
+    (b'{"value":', b',"createdAt":', True),
+    (b'{"createdAt":', b',"value":', False),
+)
+_NUMBER_BYTES = b"0123456789+-.eE" + b"nul" + b":;"  # numbers, null, the separators
+_SEPARATORS = np.frombuffer(b":;", dtype=np.uint8)
+_TO_COMMAS = bytes.maketrans(b":;", b",,")
+_EXACT_INTS = 2**53  # epoch milliseconds below this survive a float64 round trip
+
+
+def decode_history_page(body: bytes) -> tuple[Ints, Floats, int]:
+    """A history page's JSON body → (times ms, values, total), as
+    ``parse_history_page(json.loads(body))`` gives, about 2x faster.
+
+    The fast path reads the compact body the cloud sends (``{"content":[{"value":v,
+    "createdAt":t},…],"totalElements":n}``, either key order, numbers or ``null``) without
+    a Python object per point; it does not read number spellings JSON forbids (``+1``,
+    ``.5``) as an error. Any other body (whitespace, extra keys, strings, ``NaN``, a
+    missing or repeated key) is decoded by ``json.loads``.
+    """
+    fast = _decode_compact(body)
+    if fast is not None:
+        return fast
+    return parse_history_page(json.loads(body) if body.strip() else None)
+
+
+def _decode_compact(body: bytes) -> tuple[Ints, Floats, int] | None:
+    end = body.rfind(b"]")
+    tail = _TAIL.fullmatch(body, end) if end >= 0 else None
+    if tail is None or not body.startswith(_HEAD):
+        return None
+    total = int(tail[1])
+    content = body[len(_HEAD) : end]
+    if not content:
+        return np.empty(0, np.int64), np.empty(0, np.float64), total
+    order = next((o for o in _KEY_ORDERS if content.startswith(o[0])), None)
+    if order is None or not content.endswith(b"}"):
+        return None
+    first, second, value_first = order
+    # x:y;x:y;… with nothing but number characters (and null) left between the separators
+    text = content[len(first) : -1].replace(b"}," + first, b";").replace(second, b":")
+    if text.translate(None, _NUMBER_BYTES):
+        return None
+    marks = np.frombuffer(text, dtype=np.uint8)
+    marks = marks[(marks == _SEPARATORS[0]) | (marks == _SEPARATORS[1])]
+    if marks.size % 2 == 0 or (marks[::2] != _SEPARATORS[0]).any():
+        return None
+    if (marks[1::2] != _SEPARATORS[1]).any():
+        return None
+    if b"n" in text:
+        text = text.replace(b"null", b"nan")
+    try:
+        numbers = np.fromstring(text.translate(_TO_COMMAS), sep=",")
+    except ValueError:
+        return None
+    if numbers.size != marks.size + 1:
+        return None
+    pairs = numbers.reshape(-1, 2)
+    values, times = (pairs[:, 0], pairs[:, 1]) if value_first else (pairs[:, 1], pairs[:, 0])
+    if not (np.abs(times) < _EXACT_INTS).all():  # also false for NaN
+        return None
+    exact = times.astype(np.int64)
+    if (exact != times).any():
+        return None
+    return exact, np.ascontiguousarray(values), total
 
 
 def empty_history() -> pd.DataFrame:
@@ -130,25 +213,45 @@ class _Progress:
             self.bar.close()
 
 
-def _fetcher(
-    session: Session, from_ms: int, to_ms: int, progress: _Progress
-) -> Callable[[tuple[Series, int]], _Page]:
-    def fetch(job: tuple[Series, int]) -> _Page:
+class _Reader:
+    """Reads history pages: cache hits in this thread, the misses on the session's threads
+    (for hits the threads would only contend for the GIL)."""
+
+    def __init__(self, session: Session, from_ms: int, to_ms: int, progress: _Progress) -> None:
+        self.session = session
+        self.window = {"from": from_ms, "to": to_ms}
+        self.progress = progress
+
+    def read(self, jobs: Sequence[tuple[Series, int]]) -> list[_Page]:
+        found = [self._cached(job) for job in jobs]
+        misses = [job for job, page in zip(jobs, found, strict=True) if page is None]
+        self.progress.expect(len(misses))
+        fetched = iter(self.session.map(self._fetch, misses))
+        return [page if page is not None else next(fetched) for page in found]
+
+    def _params(self, job: tuple[Series, int]) -> dict[str, Any]:
         series, page = job
-        params = {
+        return {
             "deviceId": series.device_id,
             "dataStreamId": series.datastream_id,
-            "from": from_ms,
-            "to": to_ms,
+            **self.window,
             "page": page,
             "size": MAX_PAGE_SIZE,
         }
-        reply: Reply = session.get(HISTORY_PATH, params)
-        times, values, total = parse_history_page(reply.data)
-        progress.step()
-        return _Page(times, values, total, reply.from_cache, reply.stale)
 
-    return fetch
+    def _cached(self, job: tuple[Series, int]) -> _Page | None:
+        reply = self.session.cached(HISTORY_PATH, self._params(job), raw=True)
+        return None if reply is None else _page(reply)
+
+    def _fetch(self, job: tuple[Series, int]) -> _Page:
+        page = _page(self.session.get(HISTORY_PATH, self._params(job), raw=True))
+        self.progress.step()
+        return page
+
+
+def _page(reply: Reply) -> _Page:
+    times, values, total = decode_history_page(reply.content)
+    return _Page(times, values, total, reply.from_cache, reply.stale)
 
 
 def pull(
@@ -168,12 +271,10 @@ def pull(
     """
     bar = _Progress(progress, "history")
     try:
-        fetch = _fetcher(session, from_ms, to_ms, bar)
-        bar.expect(len(series))
-        first = session.map(fetch, [(s, 0) for s in series])
+        reader = _Reader(session, from_ms, to_ms, bar)
+        first = reader.read([(s, 0) for s in series])
         jobs = [(s, n) for s, p in zip(series, first, strict=True) for n in range(1, _pages(p))]
-        bar.expect(len(jobs))
-        rest = session.map(fetch, jobs)
+        rest = reader.read(jobs)
     finally:
         bar.close()
     pages = _group(series, first, jobs, rest)

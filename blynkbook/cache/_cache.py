@@ -19,6 +19,7 @@ import platformdirs
 import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
+from requests_cache.models.response import CachedResponse
 
 from ._storage import JSON_SERIALIZER, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
@@ -204,7 +205,31 @@ class ResponseCache:
     def after_write(self, method: str, url: str, body: bytes) -> None:
         self._drop(self.policy.invalidation(method, url, body))
 
+    def usable(self, method: str, url: str) -> CachedResponse | None:
+        """The stored answer to a read when it may be served as is (fresh; any age
+        offline), else None: the lookup requests-cache makes, without building a
+        ``requests`` request. Entries with a ``Vary`` header are left to requests-cache."""
+        if not self.cacheable(url):
+            return None
+        entry: CachedResponse | None = self._session.cache.get_response(self.key_for(method, url))
+        if entry is None or "Vary" in entry.headers:
+            return None
+        if entry.is_expired and not self._offline:
+            return None
+        return entry
+
     # -- public -----------------------------------------------------------------------------
+
+    def lookup(self, url: str) -> tuple[bytes, bool] | None:
+        """A GET's stored ``(body, stale)`` when it may be served with no request at all
+        (see :meth:`usable`), counted as a hit; None otherwise. The session's fast path
+        for hits (``Session(lookup=cache.lookup)``): no httpx request, no auth, no thread.
+        """
+        entry = self.usable("GET", url)
+        if entry is None:
+            return None
+        self.record(url, from_cache=True)
+        return entry.content or b"", bool(entry.is_expired)
 
     def transport(self, writes: httpx.BaseTransport | None = None) -> httpx.BaseTransport:
         """The httpx transport: GET/HEAD through this cache, other methods to ``writes``

@@ -58,9 +58,9 @@ class CacheBackend(Protocol):
 
     def expire_after(self, url: str) -> int: ...
 
-    def key_for(self, method: str, url: str, body: bytes | None = None) -> str: ...
-
     def cacheable(self, url: str) -> bool: ...
+
+    def usable(self, method: str, url: str) -> CachedResponse | None: ...
 
     def record(self, url: str, *, from_cache: bool) -> None: ...
 
@@ -141,16 +141,9 @@ class CachedTransport(httpx.BaseTransport):
         """
         if options["force_refresh"] or options["refresh"]:
             return None
-        url = str(request.url)
-        if options["expire_after"] == requests_cache.DO_NOT_CACHE or not self._cache.cacheable(url):
+        if options["expire_after"] == requests_cache.DO_NOT_CACHE:
             return None
-        key = self._cache.key_for(request.method, url)
-        entry: CachedResponse | None = self._cache.session.cache.get_response(key)
-        if entry is None or "Vary" in entry.headers:
-            return None
-        if entry.is_expired and not self._cache.offline:
-            return None
-        return entry
+        return self._cache.usable(request.method, str(request.url))
 
     def _ask_session(
         self,

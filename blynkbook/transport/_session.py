@@ -18,7 +18,7 @@ from ._errors import error_from_response, transport_error
 from ._redact import install_log_redaction, redact_url
 from ._retry import RetryTransport
 
-__all__ = ["DEMO_BASE_URLS", "Reply", "Session", "check_base_url"]
+__all__ = ["DEMO_BASE_URLS", "CacheLookup", "Reply", "Session", "check_base_url"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,6 +29,9 @@ DEMO_BASE_URLS = frozenset({"http://demo.blynk.local", "http://demo.thingsee.loc
 USER_AGENT = "blynkbook/0.1"
 
 Params = Mapping[str, Any]
+#: A cache's fast path: a GET URL → its stored ``(body, stale)`` when that may be served
+#: with no request, else None (``ResponseCache.lookup``).
+CacheLookup = Callable[[str], "tuple[bytes, bool] | None"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Session:
         timeout: float = 30.0,
         retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
+        lookup: CacheLookup | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise InputError(f"max_concurrency={max_concurrency} must be at least 1")
@@ -133,6 +137,7 @@ class Session:
             raise InputError(f"retries={retries} must be 0 or more")
         self.base_url = check_base_url(base_url)
         self.max_concurrency = max_concurrency
+        self._lookup = lookup
         limits = httpx.Limits(
             max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         )
@@ -169,9 +174,30 @@ class Session:
         cache: Mapping[str, Any] | None = None,
         raw: bool = False,
     ) -> Reply:
-        """GET ``path``; ``cache`` is handed to the cache transport as an extension."""
+        """GET ``path``; ``cache`` is handed to the cache transport as an extension.
+
+        A fresh cache hit (see :meth:`cached`) is answered with no request."""
+        if cache is None:
+            hit = self.cached(path, params, raw=raw)
+            if hit is not None:
+                return hit
         extensions = {"cache": dict(cache)} if cache is not None else None
         return self._request("GET", path, params=params, extensions=extensions, raw=raw)
+
+    def cached(self, path: str, params: Params | None = None, *, raw: bool = False) -> Reply | None:
+        """The cache's answer to ``get(path, params)`` when it may be served as is (a fresh
+        hit; any hit offline), read in this thread with no HTTP request and no auth; None
+        on a miss, an expired entry or without a cache (``lookup``)."""
+        if self._lookup is None or "?" in path:
+            return None
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        query = httpx.QueryParams(_clean_params(params))
+        hit = self._lookup(f"{url}?{query}" if query else url)
+        if hit is None:
+            return None
+        content, stale = hit
+        data = None if raw else _decode(content, 200)
+        return Reply(data, 200, from_cache=True, stale=stale, content=content)
 
     def send(
         self,
