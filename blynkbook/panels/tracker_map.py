@@ -62,6 +62,30 @@ def zoom_for(lon: pd.Series, lat: pd.Series) -> float:
     return float(np.clip(np.floor(np.log2(360.0 / extent) * 2) / 2 - 1, 1, 15))
 
 
+def _placeholder_trace() -> go.Scattermap:
+    """An empty trace that keeps the map alive when there is nothing to show."""
+    return go.Scattermap(name="", lon=[], lat=[], mode="markers", showlegend=False)
+
+
+def _replace_traces_in_place(figure: go.FigureWidget, traces: list[go.Scattermap]) -> None:
+    """Make ``figure.data`` equal ``traces`` without ever emptying it.
+
+    Existing traces are overwritten property by property (a property the new trace lacks
+    is cleared), surplus ones deleted from the end, missing ones appended.
+    """
+    keep = min(len(figure.data), len(traces))
+    for old, new in zip(figure.data[:keep], traces[:keep], strict=True):
+        wanted = new.to_plotly_json()
+        stale = {key: None for key in old.to_plotly_json() if key not in wanted}
+        stale.pop("type", None)
+        stale.pop("uid", None)
+        old.update({**stale, **wanted}, overwrite=True)
+    if len(figure.data) > keep:
+        figure.data = figure.data[:keep]
+    if len(traces) > keep:
+        figure.add_traces(traces[keep:])
+
+
 class TrackerMap(widgets.VBox):  # type: ignore[misc]
     """Current positions coloured by template or online state, plus trails.
 
@@ -146,11 +170,16 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
             self.redraw()
 
     def redraw(self) -> None:
-        """Rebuild the map's traces from ``positions`` and ``trails``."""
-        traces = self._position_traces() + self._trail_traces()
+        """Show ``positions`` and ``trails`` on the map, changing its traces in place.
+
+        The traces are restyled, and only surplus ones deleted or missing ones added, so
+        the map always keeps at least one trace. Removing every trace would make plotly.js
+        destroy the MapLibre map; the new one it then builds stays blank (notably inside
+        a hidden tab), so the map would vanish after a selection change.
+        """
+        traces = self._position_traces() + self._trail_traces() or [_placeholder_trace()]
         with self.figure.batch_update():
-            self.figure.data = ()
-            self.figure.add_traces(traces)
+            _replace_traces_in_place(self.figure, traces)
             if not self.positions.empty:
                 self.figure.layout.map.center = {
                     "lon": float(self.positions["lon"].mean()),

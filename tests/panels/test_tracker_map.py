@@ -88,3 +88,42 @@ def test_zoom_for__wider_extent_zooms_out_and_stays_in_bounds():
     europe = zoom_for(pd.Series([-3.7, 13.4]), pd.Series([40.0, 52.5]))
     one_point = zoom_for(pd.Series([24.9]), pd.Series([60.1]))
     assert 1 <= europe < city <= one_point <= 15
+
+
+def test_map__selection_changes_restyle_traces_and_never_empty_the_map(fleet, monkeypatch):
+    """plotly.js destroys the MapLibre map when a figure loses all its traces, and the one
+    it rebuilds stays blank; so redraws change traces in place and never empty the map."""
+    tracker_map = TrackerMap(fleet)
+    figure = tracker_map.figure
+    first_uid = figure.data[0].uid
+    emptied = []  # per deleteTraces message sent to the browser: did it empty the map?
+    original = figure._send_deleteTraces_msg
+
+    def watch(delete_inds):
+        emptied.append(len(figure.data) == 0)
+        original(delete_inds)
+
+    monkeypatch.setattr(figure, "_send_deleteTraces_msg", watch)
+    tracker_map.picker.selected = (4, 5)
+    assert [t.name for t in figure.data] == [
+        "GPS Asset Tracker",
+        f"{TRAIL_PREFIX}Truck 1 (4)",
+        f"{TRAIL_PREFIX}Truck 2 (5)",
+    ]
+    assert figure.data[0].uid == first_uid  # the positions trace was kept, not replaced
+    tracker_map.colour_by.value = "online"
+    # the first trail trace became a positions trace: its trail-only line style is cleared
+    assert [t.name for t in figure.data][:2] == ["offline", "online"]
+    assert figure.data[1].line.width is None and figure.data[1].mode == "markers"
+    tracker_map.picker.selected = ()
+    assert [t.name for t in figure.data] == ["offline", "online"]
+    assert emptied and not any(emptied)
+    assert figure.data[0].uid == first_uid
+
+
+def test_map__nothing_to_show_keeps_an_empty_placeholder_trace(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.positions = tracker_map.positions.iloc[0:0]
+    tracker_map.redraw()
+    (trace,) = tracker_map.figure.data
+    assert trace.type == "scattermap" and len(trace.lon) == 0 and trace.showlegend is False
