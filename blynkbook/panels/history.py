@@ -37,6 +37,8 @@ DATES = "dates"
 
 HISTORY_COLUMNS = ["device_id", "datastream", "value"]
 
+NS_PER_MS = 1_000_000
+
 
 @dataclass(frozen=True)
 class Series:
@@ -50,18 +52,37 @@ class Series:
 
 
 def to_utc_ns(when: Any) -> int | None:
-    """An axis bound (ISO text, Timestamp, datetime, None) as int ns in UTC.
+    """An axis bound as int ns in UTC: ISO text, Timestamp, datetime, epoch ms, or None.
 
-    Plotly's date axis has no time zone; the panel draws UTC, so naive times are UTC.
+    A plotly date axis reports its range as naive ISO text (``"2026-11-19 12:34:56.789"``)
+    and takes numbers as milliseconds since the epoch; the panel draws UTC, so naive
+    times are UTC and numbers are epoch milliseconds.
 
     >>> to_utc_ns("1970-01-01 00:00:01")
     1000000000
+    >>> to_utc_ns(1500.0)
+    1500000000
     """
     if when is None:
         return None
+    if isinstance(when, int | float | np.integer | np.floating) and not isinstance(when, bool):
+        return int(round(float(when) * NS_PER_MS))
     stamp = pd.Timestamp(when)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return int(stamp.as_unit("ns").value)
+
+
+def to_axis_text(ns: npt.NDArray[np.generic]) -> npt.NDArray[np.str_]:
+    """int ns since the epoch as naive UTC ISO text (ms precision), what a date axis draws.
+
+    Text is the one form plotly.js always types as dates: a float or int64 buffer of
+    epoch values lets it re-type the axis as linear numbers when the traces change.
+
+    >>> to_axis_text(np.array([1_500_000_000], dtype=np.int64)).tolist()
+    ['1970-01-01T00:00:01.500']
+    """
+    text: npt.NDArray[np.str_] = np.datetime_as_string(ns.astype("datetime64[ns]"), unit="ms")
+    return text
 
 
 def series_from_history(frame: pd.DataFrame, names: dict[Hashable, str]) -> list[Series]:
@@ -125,9 +146,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         self.figure = go.FigureWidget(
             layout={
                 "height": 420,
-                "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
-                "xaxis": {"title": {"text": "time (UTC)"}},
-                "legend": {"orientation": "h"},
+                "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
+                "xaxis": {"type": "date", "title": {"text": "time (UTC)"}},
+                # above the plot: below it, the legend would cover the axis title
+                "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
             }
         )
         self.status = StatusLine()
@@ -195,14 +217,15 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         """Show ``[x0, x1]`` (``None``: unbounded) at up to ``max_points`` per trace.
 
         Called by the figure when the x-axis range changes; inside a narrow window every
-        point of the full series is shown.
+        point of the full series is shown. The bounds are what the date axis reports (naive
+        UTC ISO text) or anything :func:`to_utc_ns` reads; trace ``x`` is naive UTC ISO text.
         """
         lo, hi = to_utc_ns(x0), to_utc_ns(x1)
         with self.figure.batch_update():
             for trace, series in zip(self.figure.data, self.series, strict=True):
                 part = window(series.x, lo, hi)
                 x, y = minmax_downsample(series.x[part], series.y[part], self.max_points)
-                trace.x = x.astype("datetime64[ns]")
+                trace.x = to_axis_text(x)
                 trace.y = y
 
     def publish(self) -> pd.DataFrame:
@@ -234,6 +257,8 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
             self.figure.add_traces(
                 [go.Scattergl(name=s.name, mode="lines", showlegend=True) for s in self.series]
             )
+            # say "date" again: otherwise plotly.js re-types the axis as it re-plots
+            self.figure.layout.xaxis.type = "date"
             self.figure.layout.xaxis.autorange = True
         self.resample()
 

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from plotly.serializers import _py_to_js
 
 from blynkbook.panels import DevicePicker, HistoryPanel
 from blynkbook.panels.history import DATES
@@ -20,6 +21,11 @@ def million_point_series(start="2026-11-01T00:00:00Z"):
         scale=0.1, size=MILLION
     )
     return pd.Series(values, index=times)
+
+
+def as_utc(axis_text):
+    """Trace x values (naive UTC ISO text on a date axis) as UTC timestamps."""
+    return pd.to_datetime(axis_text, utc=True)
 
 
 def history_calls(fleet):
@@ -157,9 +163,52 @@ def test_history__zoom_on_the_figure_layout_calls_resample(big_panel):
     big_panel.figure.layout.xaxis.range = ["2026-11-05 00:00:00", "2026-11-05 00:10:00"]
     (trace,) = big_panel.figure.data
     assert len(trace.x) == 603
-    assert str(trace.x[1]).startswith("2026-11-05T00:00:00")
+    assert as_utc(trace.x[1]) == pd.Timestamp("2026-11-05T00:00:00Z")
     big_panel.figure.layout.xaxis.range = ["2026-11-01 00:00:00", "2026-11-13 00:00:00"]
     assert 9_000 < len(big_panel.figure.data[0].x) <= 10_000
+
+
+def test_history__time_axis_is_a_date_axis_of_iso_text(fleet):
+    panel = HistoryPanel(fleet)
+    panel.picker.selected = (1,)
+    panel.load_button.click()
+    assert panel.figure.layout.xaxis.type == "date"
+    (trace,) = panel.figure.data
+    full = panel.series[0]
+    # ISO text, which plotly.js always types as dates (numbers let it re-type the axis)
+    assert all(isinstance(x, str) and "T" in x for x in trace.x[:5])
+    expected = pd.DatetimeIndex(panel.data.index).tz_convert("UTC").sort_values()
+    assert len(trace.x) == len(full.x) == len(expected) > 0
+    assert list(as_utc(trace.x)) == list(expected)
+    # what the widget sends to the browser: the same text, not a buffer of numbers
+    sent = _py_to_js(trace.x, None)
+    assert list(sent) == list(trace.x)
+
+
+def test_history__zoom_reads_the_date_axis_range_forms(big_panel):
+    """The browser reports a date axis range as naive UTC text; epoch ms also works."""
+    start, end = pd.Timestamp("2026-11-04T06:00:00Z"), pd.Timestamp("2026-11-04T06:00:30Z")
+    forms = [
+        ("2026-11-04 06:00:00", "2026-11-04 06:00:30"),
+        ("2026-11-04 06:00:00.000", "2026-11-04 06:00:30.000"),
+        (start.value / 1e6, end.value / 1e6),
+        (int(start.value // 1_000_000), int(end.value // 1_000_000)),
+        (start, end),
+    ]
+    for x0, x1 in forms:
+        big_panel.figure.layout.xaxis.range = [x0, x1]
+        (trace,) = big_panel.figure.data
+        assert big_panel.last_error is None
+        got = as_utc(trace.x)
+        # every second in the window plus one point either side
+        assert len(got) == 33, (x0, x1)
+        assert got[1] == start and got[-2] == end
+    big_panel.resample("2026-11-04 06:00:00.500", "2026-11-04 06:00:01.500")
+    assert list(as_utc(big_panel.figure.data[0].x)) == [
+        start,
+        start + pd.Timedelta("1s"),
+        start + pd.Timedelta("2s"),
+    ]
 
 
 def test_history__publish_stores_the_full_frame_and_fires_hook(fleet):
