@@ -17,11 +17,11 @@ import pandas as pd
 from blynkbook.errors import InputError
 from blynkbook.transport import Reply, Session, redact_url
 
+from .._time import time_window, wall_clock_ms
 from . import admin, datastreams, devices, history, writes
 from ._frames import coerce, empty_frame, frame_from_records, with_meta
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
-from ._time import time_window, wall_clock_ms
 
 __all__ = ["SORT_FIELDS", "Blynk"]
 

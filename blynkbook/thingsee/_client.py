@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from blynkbook.blynk._time import time_window
+from blynkbook._time import time_window
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.transport import Session
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blynkbook.blynk import _time, admin, datastreams, devices, history, writes
+from blynkbook import _time
+from blynkbook.blynk import admin, datastreams, devices, history, writes
 from blynkbook.blynk._frames import TIME_DTYPE, empty_frame
 from blynkbook.blynk._names import resolve_datastream
 from blynkbook.errors import DatastreamNameError, InputError
