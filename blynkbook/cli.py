@@ -113,9 +113,15 @@ def lab_command(
 ) -> list[str]:
     """The command line that starts JupyterLab on ``notebooks`` with this Python."""
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebooks}"]
+    if _running_as_root():  # containers often run as root; Jupyter refuses without this
+        command.append("--allow-root")
     if port is not None:
         command.append(f"--port={port}")
     return [*command, *extra]
+
+
+def _running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def write_lab_overrides(prefix: Path | None = None) -> Path:

@@ -224,3 +224,12 @@ def test_unknown_arguments_to_sim_are_refused(capsys: pytest.CaptureFixture[str]
         cli.main(["sim", "--bogus"])
     assert exit_info.value.code == 2
     assert "--bogus" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("euid", "expected"), [(0, True), (1000, False)])
+def test_lab_allows_root_only_when_running_as_root(
+    monkeypatch: pytest.MonkeyPatch, euid: int, expected: bool
+) -> None:
+    monkeypatch.setattr(cli.os, "geteuid", lambda: euid)
+    command = cli.lab_command(Path("/nb"))
+    assert ("--allow-root" in command) is expected
