@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -233,3 +234,31 @@ def test_lab_allows_root_only_when_running_as_root(
     monkeypatch.setattr(cli.os, "geteuid", lambda: euid)
     command = cli.lab_command(Path("/nb"))
     assert ("--allow-root" in command) is expected
+
+
+def test_sim_round_trip_with_only_the_published_api(blynk_sim: RunningSim) -> None:
+    """Authenticate, page through a history, write a value and read it back: plain HTTP."""
+    url = blynk_sim.banner["url"]
+    token = org_token(url, blynk_sim.banner["client id"], blynk_sim.banner["client secret"])
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        now_ms = int(datetime.fromisoformat(FIXED_NOW).timestamp() * 1000)
+        window = {"deviceId": 1, "dataStreamId": 1, "from": now_ms - 86_400_000, "to": now_ms}
+        first = http.get("/api/v1/organization/device/datastream/history", params=window)
+        total = first.json()["totalElements"]
+        points = []
+        for page in range(-(-total // 100)):
+            reply = http.get(
+                "/api/v1/organization/device/datastream/history",
+                params={**window, "page": page, "size": 100},
+            )
+            points += [p["createdAt"] for p in reply.json()["content"]]
+        assert len(points) == len(set(points)) == total > 0
+
+        written = http.post(
+            "/api/v1/organization/device/datastream",
+            json={"deviceId": 1, "dataStreamId": 1, "value": 23.25},
+        )
+        assert written.status_code == 204
+        values = http.get("/api/v2/organization/device/datastreams", params={"deviceId": 1})
+        by_id = {d["dataStreamId"]: d["value"] for d in values.json()["dataStreams"]}
+        assert by_id[1] == 23.25
