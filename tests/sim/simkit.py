@@ -11,7 +11,9 @@ import jsonschema
 NOW = "2026-11-20T12:00:00Z"
 NOW_MS = 1_795_176_000_000
 DAY_MS = 86_400_000
-OPENAPI = Path(__file__).with_name("blynk-datastreams-openapi.json")  # the vendor document
+# The response schemas of the vendor's DataStreams OpenAPI document: structure only (types,
+# required fields, limits), its prose left out.
+OPENAPI = Path(__file__).with_name("blynk-datastreams-openapi.json")
 
 
 def token_for(base_url: str, client_id: str, secret: str) -> dict[str, object]:
