@@ -1,8 +1,11 @@
 """How responses are written to disk: a compact JSON serializer and a secret scrubber.
 
-* :data:`JSON_SERIALIZER` is requests-cache's cattrs JSON pipeline with one change: bodies
-  are stored as text (UTF-8, lossless for any byte via ``surrogateescape``) instead of
-  base64, so the file stays readable, greppable for leaks, and fast to decode.
+* :data:`JSON_SERIALIZER` is requests-cache's cattrs pipeline with two changes: bodies are
+  stored as text instead of base64, so the file stays readable, greppable for leaks, and
+  fast to decode; and a row is the response's metadata as one line of compact JSON, a
+  newline, then the body text as it is (not JSON-escaped inside the metadata, which would
+  cost a JSON decode of the whole body on every hit). A body that is not valid UTF-8 stays
+  inside the JSON line (lossless via ``surrogateescape``), as do rows written before.
 * :func:`strip_secret_fields` removes credential fields (a device's ``token`` …) from JSON
   bodies before they are stored; :func:`holds_secret_fields` is the last check before a
   write (requests-cache's ``filter_fn``).
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
 from typing import Any, Final
 
 import requests
@@ -63,9 +65,39 @@ def _make_stage() -> CattrStage:
     return stage
 
 
-#: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ compact JSON text (never pickle).
+def _compact_json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _dump_row(fields: dict[str, Any]) -> str:
+    """cattrs dict → ``<metadata JSON line>\n<body text>`` (one JSON line for odd bodies)."""
+    body: str | None = fields.get("_content")
+    if body is None or (not body.isascii() and _is_escaped(body)):
+        return _compact_json(fields)
+    meta = {k: v for k, v in fields.items() if k != "_content"}
+    return _compact_json(meta) + "\n" + body  # compact JSON never holds a raw newline
+
+
+def _is_escaped(text: str) -> bool:
+    """True when ``text`` holds surrogateescape'd bytes (the body was not valid UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _load_row(row: str) -> dict[str, Any]:
+    meta, newline, body = row.partition("\n")
+    fields: dict[str, Any] = json.loads(meta)
+    if newline:
+        fields["_content"] = body
+    return fields
+
+
+#: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ text (never pickle).
 JSON_SERIALIZER: Final = SerializerPipeline(
-    [_make_stage(), Stage(dumps=partial(json.dumps, separators=(",", ":")), loads=json.loads)],
+    [_make_stage(), Stage(dumps=_dump_row, loads=_load_row)],
     name="blynkbook-json",
     is_binary=False,
 )

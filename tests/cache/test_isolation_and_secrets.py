@@ -127,10 +127,11 @@ def test_storage__is_json_not_pickle(client: httpx.Client, cache: ResponseCache)
     db.close()
     assert len(values) == 2
     for value in values:
-        assert isinstance(value, str)
-        entry = json.loads(value)
-        assert entry["status_code"] == 200
-        assert json.loads(entry["_content"])  # the body is readable JSON text
+        assert isinstance(value, str)  # text, not a pickle blob
+        meta, newline, body = value.partition("\n")
+        assert newline
+        assert json.loads(meta)["status_code"] == 200  # the metadata: one line of JSON
+        assert json.loads(body)  # then the body, readable JSON text as the server sent it
 
 
 def test_secret_grep__after_a_write_and_an_oauth_post(

@@ -1,4 +1,5 @@
-"""Storage: credential fields never stored, bodies kept as readable text (not pickle)."""
+"""Storage: credential fields never stored; rows are JSON metadata + the body as readable
+text (not pickle)."""
 
 from __future__ import annotations
 
@@ -39,18 +40,39 @@ def test_response_is_storable__refuses_secret_bodies() -> None:
     assert response_is_storable(response)
 
 
-def test_serializer__json_text_with_the_body_readable() -> None:
-    body = b'{"content":[{"value":21.5,"createdAt":1}]}'
+def test_serializer__json_metadata_then_the_body_as_readable_text() -> None:
+    body = b'{"content":[{"value":21.5,"createdAt":1}],\n"note":"caf\xc3\xa9"}'
     cached = CachedResponse(status_code=200, url="https://x/a")
     cached._content = body
     stored = JSON_SERIALIZER.dumps(cached)
-    assert isinstance(stored, str)
-    json.loads(stored)  # plain JSON, not pickle
-    assert '\\"value\\":21.5' in stored
+    assert isinstance(stored, str)  # text, not pickle (pickle would be bytes)
+    meta, newline, text = stored.partition("\n")
+    assert newline and json.loads(meta)["status_code"] == 200  # metadata: one JSON line
+    assert "_content" not in json.loads(meta)
+    assert text.encode() == body  # the body as it is, not escaped
     assert JSON_SERIALIZER.loads(stored).content == body
 
 
 def test_serializer__round_trips_bytes_that_are_not_utf8() -> None:
     cached = CachedResponse(status_code=200, url="https://x/a")
     cached._content = b"\x00\xff\xfe binary \xc3\xa9"
-    assert JSON_SERIALIZER.loads(JSON_SERIALIZER.dumps(cached)).content == cached._content
+    stored = JSON_SERIALIZER.dumps(cached)
+    assert isinstance(stored, str)
+    stored.encode("utf-8")  # SQLite can store it
+    assert "_content" in json.loads(stored)  # such a body stays inside the JSON line
+    assert JSON_SERIALIZER.loads(stored).content == cached._content
+
+
+def test_serializer__reads_rows_with_the_body_inside_the_json() -> None:
+    cached = CachedResponse(status_code=200, url="https://x/a")
+    cached._content = b'{"id":1}'
+    stored = JSON_SERIALIZER.dumps(cached)
+    meta, _, text = stored.partition("\n")
+    one_line = json.dumps({**json.loads(meta), "_content": text}, separators=(",", ":"))
+    assert JSON_SERIALIZER.loads(one_line).content == b'{"id":1}'
+
+
+def test_serializer__empty_body() -> None:
+    cached = CachedResponse(status_code=200, url="https://x/a")
+    cached._content = b""
+    assert not JSON_SERIALIZER.loads(JSON_SERIALIZER.dumps(cached)).content
