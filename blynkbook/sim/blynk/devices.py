@@ -21,7 +21,7 @@ from .params import (
     visible_device,
     visible_org,
 )
-from .world import Device, MetaField, Template, TimelineEvent, World
+from .world import Device, MetaField, Template, TimelineEvent, User, World
 
 __all__ = ["EVENT_TYPES", "SORT_KEYS", "DeviceEndpoints", "device_details", "device_json"]
 
@@ -222,8 +222,8 @@ class DeviceEndpoints:
             raise HTTPFailure(400, "Required parameter 'ownerEmail' is missing.")
         org_id = optional_int_arg(request, "orgId")
         scope = self.world.descendants(visible_org(self.world, who, org_id))
-        user = self.world.user_by_email(email)
-        if user is None or user.org_id not in self.world.descendants(who.org_id):
+        user = self._visible_user(who, email)
+        if user is None:
             raise HTTPFailure(404, "User is not found or you don't have access to him.")
         owned = [d for d in self.world.devices_in(scope) if d.owner_user_id == user.id]
         return paged(owned, request, device_json)
@@ -233,10 +233,15 @@ class DeviceEndpoints:
         email = request.arg("userEmail")
         if not email:
             raise HTTPFailure(400, "Required parameter 'userEmail' is missing.")
-        user = self.world.user_by_email(email)
-        if user is None or user.org_id not in self.world.descendants(who.org_id):
+        user = self._visible_user(who, email)
+        if user is None:
             raise HTTPFailure(400, f"User {email!r} is not found or you don't have access to him.")
         return paged(self.world.devices_in({user.org_id}), request, device_json)
+
+    def _visible_user(self, who: Caller, email: str) -> User | None:
+        """The user with ``email`` if the caller's organization (or a sub-org) holds them."""
+        user = self.world.user_by_email(email)
+        return user if user is not None and self._user_visible(who, user.id) else None
 
     def last_activated(self, request: Request) -> Response:
         who = caller(request)
