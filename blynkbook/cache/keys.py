@@ -23,7 +23,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote_plus, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from .._urls import form_encoded
 
 __all__ = [
     "SECRET_PARAMS",
@@ -97,16 +99,6 @@ def _split_pair(pair: str) -> tuple[str, str, str]:
     return pair.partition("=")
 
 
-def _quote(text: str) -> str:
-    """``quote_plus(text)``, skipping the call for ASCII letters and digits (left as is)."""
-    return text if text.isalnum() and text.isascii() else quote_plus(text)
-
-
-def _form_encoded(pairs: QueryPairs) -> str:
-    """``urlencode(pairs)`` for string pairs, built in one join."""
-    return "&".join([f"{_quote(k)}={_quote(v)}" for k, v in pairs])
-
-
 def _token_digest(pairs: QueryPairs) -> str:
     tokens = [v for k, v in pairs if k.lower() == "token"]
     if not tokens:
@@ -132,7 +124,7 @@ def _request_digest(
         (method.upper(), parts.scheme.lower(), parts.netloc.lower(), unquote(parts.path))
     )
     digest = hashlib.blake2b(canonical.encode(), digest_size=8)
-    digest.update(_form_encoded(query).encode())
+    digest.update(form_encoded(query).encode())
     digest.update(b"\n" + (body or b""))
     return digest.hexdigest()
 

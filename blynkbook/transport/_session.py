@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote_plus
 
 import httpx
 
 from blynkbook.errors import InputError
 
+from .._urls import form_encoded
 from ._errors import error_from_response, transport_error
 from ._redact import install_log_redaction, redact_url
 from ._retry import RetryTransport
@@ -111,16 +111,6 @@ def _clean_params(params: Params | None) -> dict[str, Any] | None:
     return {key: value for key, value in params.items() if value is not None}
 
 
-def _quote(text: str) -> str:
-    """``quote_plus(text)``, skipping the call for ASCII letters and digits (left as is)."""
-    return text if text.isalnum() and text.isascii() else quote_plus(text)
-
-
-def _form_encoded(query: httpx.QueryParams) -> str:
-    """``str(query)`` (httpx's ``urlencode(query.multi_items())``), built in one join."""
-    return "&".join([f"{_quote(k)}={_quote(v)}" for k, v in query.multi_items()])
-
-
 class Session:
     """One authenticated httpx client with retries, error mapping and bounded fan-out.
 
@@ -202,7 +192,7 @@ class Session:
         if self._lookup is None or "?" in path:
             return None
         url = f"{self.base_url}/{path.lstrip('/')}"
-        query = _form_encoded(httpx.QueryParams(_clean_params(params)))
+        query = form_encoded(httpx.QueryParams(_clean_params(params)).multi_items())
         hit = self._lookup(f"{url}?{query}" if query else url)
         if hit is None:
             return None
