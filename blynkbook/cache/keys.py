@@ -23,12 +23,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._urls import form_encoded
+from ..transport import redact_url  # one redactor for the whole package
 
 __all__ = [
-    "SECRET_PARAMS",
     "KeyParts",
     "account_scope",
     "device_ids_in_query",
@@ -40,21 +40,6 @@ __all__ = [
     "token_digest",
 ]
 
-#: Query parameters whose values are credentials (case-insensitive).
-SECRET_PARAMS = frozenset(
-    {
-        "token",
-        "access_token",
-        "refresh_token",
-        "client_secret",
-        "clientsecret",
-        "secret",
-        "password",
-        "api_key",
-        "apikey",
-    }
-)
-REDACTED = "REDACTED"
 NO_DEVICES = "-"
 _ENDPOINT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -221,22 +206,3 @@ def parse_key(key: str) -> KeyParts | None:
         return KeyParts(scope, endpoint, tuple(int(i) for i in ids.split(",")), digest)
     except ValueError:
         return None
-
-
-def redact_url(url: str, secret_params: Iterable[str] = SECRET_PARAMS) -> str:
-    """The URL with credential query values and any userinfo replaced by ``REDACTED``.
-
-    >>> redact_url("https://x/api?deviceId=1&token=abc")
-    'https://x/api?deviceId=1&token=REDACTED'
-    """
-    secret = {p.lower() for p in secret_params}
-    parts = urlsplit(url)
-    query = urlencode(
-        [
-            (k, REDACTED if k.lower() in secret else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe=",",
-    )
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -18,7 +18,17 @@ SECURE = "[secure]"
 
 #: Query parameter names whose values never leave this package (compared case-insensitively).
 SENSITIVE_PARAMS = frozenset(
-    {"token", "access_token", "refresh_token", "client_secret", "clientsecret", "password"}
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "clientsecret",
+        "secret",
+        "password",
+        "api_key",
+        "apikey",
+    }
 )
 
 _PARAM_IN_TEXT = re.compile(
@@ -47,17 +57,13 @@ def _redact_pair(pair: str) -> str:
 
 
 def redact_url(url: str | httpx.URL) -> str:
-    """``url`` with secret query values and any password replaced by ``[secure]``.
+    """``url`` with secret query values replaced by ``[secure]`` and any userinfo dropped.
 
     >>> redact_url("https://u:pw@example.com/p?token=t0k&page=2")
-    'https://u:[secure]@example.com/p?token=[secure]&page=2'
+    'https://example.com/p?token=[secure]&page=2'
     """
     parts = urlsplit(str(url))
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:{SECURE}@{hostport}" if has_password else netloc
+    netloc = parts.netloc.rpartition("@")[2]
     query = "&".join(_redact_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
