@@ -16,11 +16,11 @@ array([nan])
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -83,72 +83,36 @@ def parse_history_page(payload: Mapping[str, Any] | None) -> tuple[Ints, Floats,
     return times, values, int((payload or {}).get("totalElements") or 0)
 
 
-# The compact body the cloud sends, decoded without a Python object per point (see
-# decode_history_page): a page's points turn into "x:y;x:y;…" and numpy reads the numbers.
-_HEAD = b'{"content":['
-_TAIL = re.compile(rb'\],"totalElements":(\d+)\}\s*')
-_KEY_ORDERS = (  # first key, second key, whether the value comes first
-    (b'{"value":', b',"createdAt":', True),
-    (b'{"createdAt":', b',"value":', False),
-)
-_NUMBER_BYTES = b"0123456789+-.eE" + b"nul"  # number characters, and null's
-_TO_COMMAS = bytes.maketrans(b":;", b",,")
-_EXACT_INTS = 2**53  # epoch milliseconds below this survive a float64 round trip
+class _Point(msgspec.Struct, gc=False):
+    createdAt: int  # noqa: N815 (the cloud's field name)
+    value: float | None = None
+
+
+class _PageBody(msgspec.Struct, gc=False):
+    content: list[_Point] = []
+    totalElements: int = 0  # noqa: N815
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_PageBody)
 
 
 def decode_history_page(body: bytes) -> tuple[Ints, Floats, int]:
     """A history page's JSON body → (times ms, values, total), as
-    ``parse_history_page(json.loads(body))`` gives, about 2x faster.
+    ``parse_history_page(json.loads(body))`` gives, about 3x faster.
 
-    The fast path reads the compact body the cloud sends (``{"content":[{"value":v,
-    "createdAt":t},…],"totalElements":n}``, either key order, numbers or ``null``) with
-    no dict per point (bytes passes, one ``float()`` per number into numpy); it does not
-    read number spellings JSON forbids (``+1``, ``.5``) as an error. Any other body
-    (whitespace, extra keys, strings, ``NaN``, a missing or repeated key) is decoded by
-    ``json.loads``.
+    The body is decoded by msgspec straight into typed points (integer times, numeric or
+    ``null`` values), then into two numpy arrays. A body that does not fit that shape
+    (strings, booleans, ``NaN``, fractional times) is decoded by ``json.loads`` and
+    :func:`parse_history_page`, which raises the same errors it always does.
     """
-    fast = _decode_compact(body)
-    if fast is not None:
-        return fast
-    return parse_history_page(json.loads(body) if body.strip() else None)
-
-
-def _decode_compact(body: bytes) -> tuple[Ints, Floats, int] | None:
-    end = body.rfind(b"]")
-    tail = _TAIL.fullmatch(body, end) if end >= 0 else None
-    if tail is None or not body.startswith(_HEAD):
-        return None
-    total = int(tail[1])
-    content = body[len(_HEAD) : end]
-    if not content:
-        return np.empty(0, np.int64), np.empty(0, np.float64), total
-    order = next((o for o in _KEY_ORDERS if content.startswith(o[0])), None)
-    if order is None or not content.endswith(b"}"):
-        return None
-    first, second, value_first = order
-    # x:y;x:y;… with nothing but number characters (and null) left between the separators:
-    # deleting those characters must leave exactly ":;:;…:" (one pass checks both)
-    text = content[len(first) : -1].replace(b"}," + first, b";").replace(second, b":")
-    marks = text.translate(None, _NUMBER_BYTES)
-    count = len(marks) + 1  # numbers
-    if count % 2 or marks != b":;" * (count // 2 - 1) + b":":
-        return None
-    if b"n" in text:
-        text = text.replace(b"null", b"nan")
-    try:  # float() per number, as json does; a known count (fromiter stops at it)
-        numbers = np.fromiter(
-            map(float, text.translate(_TO_COMMAS).split(b",")), dtype=np.float64, count=count
-        )
-    except ValueError:
-        return None
-    pairs = numbers.reshape(-1, 2)
-    values, times = (pairs[:, 0], pairs[:, 1]) if value_first else (pairs[:, 1], pairs[:, 0])
-    if not (np.abs(times) < _EXACT_INTS).all():  # also false for NaN
-        return None
-    exact = times.astype(np.int64)
-    if (exact != times).any():
-        return None
-    return exact, np.ascontiguousarray(values), total
+    try:
+        page = _PAGE_DECODER.decode(body)
+    except msgspec.DecodeError:  # also ValidationError: not the usual shape
+        return parse_history_page(json.loads(body) if body.strip() else None)
+    points = page.content
+    times = np.array([p.createdAt for p in points], dtype=np.int64)
+    values = np.array([p.value for p in points], dtype=np.float64)  # None → NaN
+    return times, values, page.totalElements
 
 
 def empty_history() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""decode_history_page (the compact fast path) agrees with json.loads + parse_history_page."""
+"""decode_history_page (msgspec into typed points) agrees with json.loads + parse_history_page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import random
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -15,6 +16,15 @@ from blynkbook.blynk.history import decode_history_page, parse_history_page
 
 def _reference(body: bytes) -> tuple[Any, Any, int]:
     return parse_history_page(json.loads(body))
+
+
+def _fast(body: bytes) -> bool:
+    """Whether the typed msgspec decoder takes the body (else the json.loads path does)."""
+    try:
+        history._PAGE_DECODER.decode(body)
+    except msgspec.DecodeError:
+        return False
+    return True
 
 
 def _assert_same(body: bytes) -> None:
@@ -57,7 +67,7 @@ def _page(rng: random.Random, n: int, *, value_first: bool = True) -> bytes:
 def test_random_compact_pages__fast_path_matches_json(seed: int) -> None:
     rng = random.Random(seed)
     body = _page(rng, rng.choice([0, 1, 2, 7, 1000]), value_first=seed % 2 == 0)
-    assert history._decode_compact(body) is not None
+    assert _fast(body)
     _assert_same(body)
 
 
@@ -72,37 +82,50 @@ def test_random_compact_pages__fast_path_matches_json(seed: int) -> None:
     ],
 )
 def test_edge_cases__fast_path_matches_json(body: bytes) -> None:
-    assert history._decode_compact(body) is not None
+    assert _fast(body)
     _assert_same(body)
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        # whitespace, other key orders and extra keys
+        # whitespace, other key orders, extra and repeated keys (the last one wins)
         b'{"content": [{"value": 1, "createdAt": 5}], "totalElements": 1}',
         b'{"totalElements":1,"content":[{"value":1,"createdAt":5}]}',
         b'{"content":[{"value":1,"createdAt":5}],"totalElements":1,"page":0}',
         b'{"content":[{"value":1,"createdAt":5,"pin":"v1"}],"totalElements":1}',
-        # a point in the other key order, a missing value, NaN, a string, a bool
         b'{"content":[{"value":1,"createdAt":5},{"createdAt":6,"value":2}],"totalElements":2}',
-        b'{"content":[{"value":1,"createdAt":5},{"createdAt":6}],"totalElements":2}',
-        b'{"content":[{"value":NaN,"createdAt":5}],"totalElements":1}',
-        b'{"content":[{"value":"1.5","createdAt":5}],"totalElements":1}',
-        b'{"content":[{"value":true,"createdAt":5}],"totalElements":1}',
-        # repeated keys
         b'{"content":[{"value":1,"createdAt":5,"createdAt":6},{"value":2,"createdAt":7,"value":3}],'
         b'"totalElements":2}',
-        # a fractional or huge timestamp
-        b'{"content":[{"value":1,"createdAt":5.5}],"totalElements":1}',
+        # a missing value, a timestamp above 2**53, a huge integer value, no content
+        b'{"content":[{"value":1,"createdAt":5},{"createdAt":6}],"totalElements":2}',
         b'{"content":[{"value":1,"createdAt":9007199254740993}],"totalElements":1}',
-        # an empty body, no content
-        b"",
+        b'{"content":[{"value":100000000000000000000000000000,"createdAt":5}],"totalElements":1}',
         b'{"totalElements":0}',
     ],
 )
+def test_other_valid_shapes__typed_path_matches_json(body: bytes) -> None:
+    assert _fast(body)
+    _assert_same(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # NaN, a string, a bool, an overflowing number
+        b'{"content":[{"value":NaN,"createdAt":5}],"totalElements":1}',
+        b'{"content":[{"value":"1.5","createdAt":5}],"totalElements":1}',
+        b'{"content":[{"value":true,"createdAt":5}],"totalElements":1}',
+        b'{"content":[{"value":1e400,"createdAt":5}],"totalElements":1}',
+        # a fractional timestamp, null content and total
+        b'{"content":[{"value":1,"createdAt":5.5}],"totalElements":1}',
+        b'{"content":null,"totalElements":null}',
+        # an empty body
+        b"",
+    ],
+)
 def test_anything_else__falls_back_to_json(body: bytes) -> None:
-    assert history._decode_compact(body) is None
+    assert not _fast(body)
     if body.strip():
         _assert_same(body)
     else:
@@ -120,7 +143,7 @@ def test_anything_else__falls_back_to_json(body: bytes) -> None:
     ],
 )
 def test_broken_json__raises_like_json(body: bytes) -> None:
-    assert history._decode_compact(body) is None
+    assert not _fast(body)
     with pytest.raises(ValueError):
         decode_history_page(body)
 
@@ -128,6 +151,6 @@ def test_broken_json__raises_like_json(body: bytes) -> None:
 def test_point_without_time__raises_like_the_json_path() -> None:
     # a repeated key in one point, none in the next: the counts add up, the layout does not
     body = b'{"content":[{"value":1,"createdAt":5,"createdAt":6},{"value":2}],"totalElements":2}'
-    assert history._decode_compact(body) is None
+    assert not _fast(body)
     with pytest.raises(KeyError):
         decode_history_page(body)
