@@ -19,9 +19,10 @@ import platformdirs
 import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
+from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.models.response import CachedResponse
 
-from ._storage import JSON_SERIALIZER, response_is_storable, strip_secret_fields
+from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
 from .policy import DEFAULT_POLICY, Invalidation, Policy
 from .transport import CachedTransport
@@ -167,6 +168,8 @@ class ResponseCache:
         self._now = now or _utcnow
         self._stats = _Stats()
         self._session = self._open_session()
+        # the same table, read raw: the warm-read fast path (lookup) parses rows itself
+        self._rows = SQLiteDict(self.path, table_name="responses", serializer=None, wal=True)
 
     # -- the pieces the transport uses (CacheBackend) ---------------------------------------
 
@@ -212,9 +215,7 @@ class ResponseCache:
         if not self.cacheable(url):
             return None
         entry: CachedResponse | None = self._session.cache.get_response(self.key_for(method, url))
-        if entry is None or "Vary" in entry.headers:
-            return None
-        if entry.is_expired and not self._offline:
+        if entry is None or not self._servable(bool(entry.is_expired), "Vary" in entry.headers):
             return None
         return entry
 
@@ -222,14 +223,21 @@ class ResponseCache:
 
     def lookup(self, url: str) -> tuple[bytes, bool] | None:
         """A GET's stored ``(body, stale)`` when it may be served with no request at all
-        (see :meth:`usable`), counted as a hit; None otherwise. The session's fast path
-        for hits (``Session(lookup=cache.lookup)``): no httpx request, no auth, no thread.
+        (the rules of :meth:`usable`), counted as a hit; None otherwise. The session's fast
+        path for hits (``Session(lookup=cache.lookup)``): no httpx request, no auth, no
+        thread, and the row is read as stored, with no ``CachedResponse`` built.
         """
-        entry = self.usable("GET", url)
-        if entry is None:
+        if not self.cacheable(url):
+            return None
+        row = self._rows.get(self.key_for("GET", url))
+        if row is None:
+            return None
+        answer = read_row(row)
+        stale = answer.expired(_utcnow())
+        if not self._servable(stale, answer.varies):
             return None
         self.record(url, from_cache=True)
-        return entry.content or b"", bool(entry.is_expired)
+        return answer.body, stale
 
     def transport(self, writes: httpx.BaseTransport | None = None) -> httpx.BaseTransport:
         """The httpx transport: GET/HEAD through this cache, other methods to ``writes``
@@ -270,6 +278,7 @@ class ResponseCache:
     def close(self) -> None:
         """Close the SQLite connection and the connection pool."""
         self._session.close()  # type: ignore[no-untyped-call]
+        self._rows.close()  # type: ignore[no-untyped-call]
 
     def __enter__(self) -> ResponseCache:
         return self
@@ -309,6 +318,11 @@ class ResponseCache:
         session.mount("https://", adapter)
         session.trust_env = False  # proxies and .netrc are httpx's business, not ours
         return session
+
+    def _servable(self, expired: bool, varies: bool) -> bool:
+        """Whether a stored answer is served with no request: fresh (any age offline), and
+        without ``Vary`` (those are left to requests-cache's full matching)."""
+        return not varies and (self._offline or not expired)
 
     def _key(self, request: requests.PreparedRequest, **_settings: Any) -> str:
         """requests-cache ``key_fn``: the same key :meth:`key_for` gives."""

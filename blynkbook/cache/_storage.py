@@ -6,6 +6,8 @@
   newline, then the body text as it is (not JSON-escaped inside the metadata, which would
   cost a JSON decode of the whole body on every hit). A body that is not valid UTF-8 stays
   inside the JSON line (lossless via ``surrogateescape``), as do rows written before.
+* :func:`read_row` reads what a hit needs (body, expiry, ``Vary``) straight from a stored
+  row, without building requests-cache's ``CachedResponse`` (the warm-read fast path).
 * :func:`strip_secret_fields` removes credential fields (a device's ``token`` …) from JSON
   bodies before they are stored; :func:`holds_secret_fields` is the last check before a
   write (requests-cache's ``filter_fn``).
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import requests
@@ -24,7 +28,9 @@ from requests_cache.serializers import CattrStage, SerializerPipeline, Stage
 __all__ = [
     "JSON_SERIALIZER",
     "SECRET_FIELDS",
+    "StoredAnswer",
     "holds_secret_fields",
+    "read_row",
     "strip_secret_fields",
 ]
 
@@ -93,6 +99,41 @@ def _load_row(row: str) -> dict[str, Any]:
     if newline:
         fields["_content"] = body
     return fields
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """What serving a hit needs of a stored response."""
+
+    body: bytes
+    expires: datetime | None  # None: never
+    varies: bool  # the response has a ``Vary`` header
+
+    def expired(self, now: datetime) -> bool:
+        """As requests-cache judges it: expired once ``now`` reaches ``expires``."""
+        return self.expires is not None and now >= self.expires
+
+
+def read_row(row: str | bytes) -> StoredAnswer:
+    """A stored row (either layout) → :class:`StoredAnswer`; only the metadata line is
+    JSON-decoded.
+
+    >>> answer = read_row('{"expires":"2026-01-01T00:00:00+00:00","headers":{}}\\n{"a":1}')
+    >>> answer.body, answer.expires.year, answer.varies
+    (b'{"a":1}', 2026, False)
+    """
+    fields = _load_row(row.decode("utf-8", "surrogateescape") if isinstance(row, bytes) else row)
+    expires = fields.get("expires")
+    headers = fields.get("headers") or {}
+    return StoredAnswer(
+        body=_text_to_bytes(fields.get("_content"), bytes),
+        expires=_aware(datetime.fromisoformat(expires)) if expires else None,
+        varies=any(name.lower() == "vary" for name in headers),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # requests-cache: UTC
 
 
 #: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ text (never pickle).

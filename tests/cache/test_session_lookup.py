@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pandas as pd
 from cachekit import NOW_MS
+from requests_cache import CachedResponse
 
 import blynkbook
 from blynkbook.cache import ResponseCache
@@ -63,3 +65,38 @@ def test_cached__none_on_a_miss_reply_on_a_hit(
         assert session.get(HISTORY, params).content == stored.content
         assert session.cached(HISTORY + "?page=0", params) is None  # query in the path: no
         assert sim.request_count == sent
+
+
+def _store(cache: ResponseCache, url: str, *, expires: datetime, vary: bool = False) -> bytes:
+    body = b'{"content":[{"value":1.5,"createdAt":1}],"totalElements":1}'
+    answer = CachedResponse(status_code=200, url=url, expires=expires)
+    answer._content = body
+    if vary:
+        answer.headers["Vary"] = "Accept"
+    cache.session.cache.responses[cache.key_for("GET", url)] = answer
+    return body
+
+
+def test_lookup__fresh_served_expired_refused_offline_served_as_stale(
+    sim: BlynkSim, server: LoopbackServer, cache_path: Path
+) -> None:
+    url = f"{server.url}{HISTORY}?dataStreamId=1&deviceId=1&from=1&to=2&page=0&size=1000"
+    soon, past = datetime.now(UTC) + timedelta(minutes=1), datetime.now(UTC) - timedelta(seconds=1)
+    with ResponseCache(cache_path, server=server.url, client_id=sim.client_id) as cache:
+        body = _store(cache, url, expires=soon)
+        assert cache.lookup(url) == (body, False)
+        _store(cache, url, expires=past)
+        assert cache.lookup(url) is None  # expired: the request goes out
+        assert cache.usable("GET", url) is None
+        _store(cache, url, expires=soon, vary=True)
+        assert cache.lookup(url) is None  # Vary: left to requests-cache's matching
+        hits = cache.info()["hits"]
+    assert hits == 1
+    with ResponseCache(cache_path, server=server.url, client_id="someone-else") as other:
+        assert other.lookup(url) is None  # another account's entry is not found
+    with ResponseCache(cache_path, server=server.url, client_id=sim.client_id) as cache:
+        _store(cache, url, expires=past)
+    with ResponseCache(
+        cache_path, server=server.url, client_id=sim.client_id, offline=True
+    ) as offline:
+        assert offline.lookup(url) == (body, True)  # offline: any age, said to be stale

@@ -4,13 +4,16 @@ text (not pickle)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from requests_cache import CachedResponse
 
 from blynkbook.cache._storage import (
     JSON_SERIALIZER,
     holds_secret_fields,
+    read_row,
     response_is_storable,
     strip_secret_fields,
 )
@@ -76,3 +79,37 @@ def test_serializer__empty_body() -> None:
     cached = CachedResponse(status_code=200, url="https://x/a")
     cached._content = b""
     assert not JSON_SERIALIZER.loads(JSON_SERIALIZER.dumps(cached)).content
+
+
+def _stored(body: bytes, *, expires: datetime | None, headers: dict[str, str]) -> str:
+    cached = CachedResponse(status_code=200, url="https://x/a", expires=expires)
+    cached._content = body
+    cached.headers.update(headers)
+    row: str = JSON_SERIALIZER.dumps(cached)
+    return row
+
+
+@pytest.mark.parametrize("body", [b'{"content":[],"totalElements":0}', b"\x00\xff not utf-8", b""])
+@pytest.mark.parametrize("headers", [{}, {"Vary": "Accept"}, {"vary": "accept"}])
+@pytest.mark.parametrize("expires", [None, datetime(2026, 11, 20, 12, 0, 0, 123456, tzinfo=UTC)])
+def test_read_row__agrees_with_the_full_deserializer(
+    body: bytes, headers: dict[str, str], expires: datetime | None
+) -> None:
+    row = _stored(body, expires=expires, headers=headers)
+    full = JSON_SERIALIZER.loads(row)
+    answer = read_row(row)
+    assert answer.body == full.content
+    assert answer.expires == full.expires
+    assert answer.varies == ("Vary" in full.headers)
+    for now in (expires or datetime.now(UTC)) + timedelta(microseconds=-1), expires:
+        if now is not None:
+            assert answer.expired(now) == (full.expires is not None and now >= full.expires)
+
+
+def test_read_row__older_one_line_rows_and_bytes() -> None:
+    row = _stored(b'{"id":1}', expires=None, headers={})
+    meta, _, text = row.partition("\n")
+    one_line = json.dumps({**json.loads(meta), "_content": text}, separators=(",", ":"))
+    assert read_row(one_line).body == b'{"id":1}'
+    assert read_row(row.encode()).body == b'{"id":1}'
+    assert not read_row(row).expired(datetime(2999, 1, 1, tzinfo=UTC))  # never expires
