@@ -1,11 +1,10 @@
 """How responses are written to disk: a compact JSON serializer and a secret scrubber.
 
-* :data:`JSON_SERIALIZER` is requests-cache's cattrs pipeline with two changes: bodies are
-  stored as text instead of base64, so the file stays readable, greppable for leaks, and
-  fast to decode; and a row is the response's metadata as one line of compact JSON, a
-  newline, then the body text as it is (not JSON-escaped inside the metadata, which would
-  cost a JSON decode of the whole body on every hit). A body that is not valid UTF-8 stays
-  inside the JSON line (lossless via ``surrogateescape``), as do rows written before.
+* :data:`JSON_SERIALIZER` is requests-cache's cattrs pipeline with one change: a row is the
+  response's metadata as one line of compact JSON, a newline, then the body's bytes as
+  they came (not base64, not JSON-escaped inside the metadata, which would cost a JSON
+  decode of the whole body on every hit), so the file stays readable, greppable for
+  leaks, and fast to read. Text rows written by earlier versions stay readable.
 * :func:`read_row` reads what a hit needs (body, expiry, ``Vary``) straight from a stored
   row, without building requests-cache's ``CachedResponse`` (the warm-read fast path).
 * :func:`strip_secret_fields` removes credential fields (a device's ``token`` …) from JSON
@@ -75,29 +74,29 @@ def _compact_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def _dump_row(fields: dict[str, Any]) -> str:
-    """cattrs dict → ``<metadata JSON line>\n<body text>`` (one JSON line for odd bodies)."""
-    body: str | None = fields.get("_content")
-    if body is None or (not body.isascii() and _is_escaped(body)):
-        return _compact_json(fields)
+def _dump_row(fields: dict[str, Any]) -> bytes:
+    """cattrs dict → ``<metadata JSON line>\n<body bytes>`` (compact JSON has no raw newline)."""
     meta = {k: v for k, v in fields.items() if k != "_content"}
-    return _compact_json(meta) + "\n" + body  # compact JSON never holds a raw newline
+    return _compact_json(meta).encode() + b"\n" + _text_to_bytes(fields.get("_content"), bytes)
 
 
-def _is_escaped(text: str) -> bool:
-    """True when ``text`` holds surrogateescape'd bytes (the body was not valid UTF-8)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _split_row(row: str | bytes) -> tuple[dict[str, Any], bytes]:
+    """A stored row → (metadata fields, body), for every layout written so far: bytes rows,
+    and the text rows of earlier versions (metadata line + body text, or one JSON line)."""
+    if isinstance(row, bytes):
+        meta, _, body = row.partition(b"\n")
+        fields: dict[str, Any] = json.loads(meta)
+        return fields, body
+    meta_text, newline, text = row.partition("\n")
+    fields = json.loads(meta_text)
+    if not newline:
+        text = fields.pop("_content", None) or ""
+    return fields, _text_to_bytes(text, bytes)
 
 
-def _load_row(row: str) -> dict[str, Any]:
-    meta, newline, body = row.partition("\n")
-    fields: dict[str, Any] = json.loads(meta)
-    if newline:
-        fields["_content"] = body
+def _load_row(row: str | bytes) -> dict[str, Any]:
+    fields, body = _split_row(row)
+    fields["_content"] = _bytes_to_text(body)
     return fields
 
 
@@ -115,18 +114,18 @@ class StoredAnswer:
 
 
 def read_row(row: str | bytes) -> StoredAnswer:
-    """A stored row (either layout) → :class:`StoredAnswer`; only the metadata line is
-    JSON-decoded.
+    """A stored row (any layout) → :class:`StoredAnswer`; only the metadata line is
+    JSON-decoded, and the body is not copied more than once.
 
-    >>> answer = read_row('{"expires":"2026-01-01T00:00:00+00:00","headers":{}}\\n{"a":1}')
+    >>> answer = read_row(b'{"expires":"2026-01-01T00:00:00+00:00","headers":{}}\\n{"a":1}')
     >>> answer.body, answer.expires.year, answer.varies
     (b'{"a":1}', 2026, False)
     """
-    fields = _load_row(row.decode("utf-8", "surrogateescape") if isinstance(row, bytes) else row)
+    fields, body = _split_row(row)
     expires = fields.get("expires")
     headers = fields.get("headers") or {}
     return StoredAnswer(
-        body=_text_to_bytes(fields.get("_content"), bytes),
+        body=body,
         expires=_aware(datetime.fromisoformat(expires)) if expires else None,
         varies=any(name.lower() == "vary" for name in headers),
     )
@@ -136,11 +135,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # requests-cache: UTC
 
 
-#: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ text (never pickle).
+#: requests-cache serializer: CachedResponse ⇄ cattrs dict ⇄ JSON line + body (never pickle).
 JSON_SERIALIZER: Final = SerializerPipeline(
     [_make_stage(), Stage(dumps=_dump_row, loads=_load_row)],
     name="blynkbook-json",
-    is_binary=False,
+    is_binary=True,
 )
 
 

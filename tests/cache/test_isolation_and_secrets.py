@@ -127,8 +127,8 @@ def test_storage__is_json_not_pickle(client: httpx.Client, cache: ResponseCache)
     db.close()
     assert len(values) == 2
     for value in values:
-        assert isinstance(value, str)  # text, not a pickle blob
-        meta, newline, body = value.partition("\n")
+        assert isinstance(value, bytes) and value.startswith(b"{")  # a pickle starts 0x80
+        meta, newline, body = value.partition(b"\n")
         assert newline
         assert json.loads(meta)["status_code"] == 200  # the metadata: one line of JSON
         assert json.loads(body)  # then the body, readable JSON text as the server sent it

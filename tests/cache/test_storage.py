@@ -1,5 +1,5 @@
-"""Storage: credential fields never stored; rows are JSON metadata + the body as readable
-text (not pickle)."""
+"""Storage: credential fields never stored; rows are a JSON metadata line + the body's bytes
+as they came (not pickle, not base64)."""
 
 from __future__ import annotations
 
@@ -43,36 +43,43 @@ def test_response_is_storable__refuses_secret_bodies() -> None:
     assert response_is_storable(response)
 
 
-def test_serializer__json_metadata_then_the_body_as_readable_text() -> None:
+def test_serializer__json_metadata_then_the_body_as_it_came() -> None:
     body = b'{"content":[{"value":21.5,"createdAt":1}],\n"note":"caf\xc3\xa9"}'
     cached = CachedResponse(status_code=200, url="https://x/a")
     cached._content = body
     stored = JSON_SERIALIZER.dumps(cached)
-    assert isinstance(stored, str)  # text, not pickle (pickle would be bytes)
-    meta, newline, text = stored.partition("\n")
+    assert isinstance(stored, bytes) and stored.startswith(b"{")  # pickle starts with 0x80
+    meta, newline, rest = stored.partition(b"\n")
     assert newline and json.loads(meta)["status_code"] == 200  # metadata: one JSON line
     assert "_content" not in json.loads(meta)
-    assert text.encode() == body  # the body as it is, not escaped
+    assert rest == body  # the body as it is, not escaped, not base64
     assert JSON_SERIALIZER.loads(stored).content == body
 
 
 def test_serializer__round_trips_bytes_that_are_not_utf8() -> None:
     cached = CachedResponse(status_code=200, url="https://x/a")
-    cached._content = b"\x00\xff\xfe binary \xc3\xa9"
+    cached._content = b"\x00\xff\xfe binary \n\xc3\xa9"
     stored = JSON_SERIALIZER.dumps(cached)
-    assert isinstance(stored, str)
-    stored.encode("utf-8")  # SQLite can store it
-    assert "_content" in json.loads(stored)  # such a body stays inside the JSON line
+    assert stored.endswith(cached._content)
     assert JSON_SERIALIZER.loads(stored).content == cached._content
+    assert read_row(stored).body == cached._content
 
 
-def test_serializer__reads_rows_with_the_body_inside_the_json() -> None:
+def _text_rows(body: bytes) -> list[str]:
+    """The two text layouts earlier versions wrote: metadata line + body text, one JSON line."""
     cached = CachedResponse(status_code=200, url="https://x/a")
-    cached._content = b'{"id":1}'
-    stored = JSON_SERIALIZER.dumps(cached)
-    meta, _, text = stored.partition("\n")
+    cached._content = body
+    meta, _, _ = JSON_SERIALIZER.dumps(cached).partition(b"\n")
+    text = body.decode("utf-8", "surrogateescape")
     one_line = json.dumps({**json.loads(meta), "_content": text}, separators=(",", ":"))
-    assert JSON_SERIALIZER.loads(one_line).content == b'{"id":1}'
+    return [meta.decode() + "\n" + text, one_line]
+
+
+@pytest.mark.parametrize("body", [b'{"id":1}', b"\xff not utf-8"])
+def test_serializer__reads_the_text_rows_of_earlier_versions(body: bytes) -> None:
+    for row in _text_rows(body):
+        assert JSON_SERIALIZER.loads(row).content == body
+        assert read_row(row).body == body
 
 
 def test_serializer__empty_body() -> None:
@@ -81,11 +88,11 @@ def test_serializer__empty_body() -> None:
     assert not JSON_SERIALIZER.loads(JSON_SERIALIZER.dumps(cached)).content
 
 
-def _stored(body: bytes, *, expires: datetime | None, headers: dict[str, str]) -> str:
+def _stored(body: bytes, *, expires: datetime | None, headers: dict[str, str]) -> bytes:
     cached = CachedResponse(status_code=200, url="https://x/a", expires=expires)
     cached._content = body
     cached.headers.update(headers)
-    row: str = JSON_SERIALIZER.dumps(cached)
+    row: bytes = JSON_SERIALIZER.dumps(cached)
     return row
 
 
@@ -106,10 +113,6 @@ def test_read_row__agrees_with_the_full_deserializer(
             assert answer.expired(now) == (full.expires is not None and now >= full.expires)
 
 
-def test_read_row__older_one_line_rows_and_bytes() -> None:
+def test_read_row__a_row_that_never_expires() -> None:
     row = _stored(b'{"id":1}', expires=None, headers={})
-    meta, _, text = row.partition("\n")
-    one_line = json.dumps({**json.loads(meta), "_content": text}, separators=(",", ":"))
-    assert read_row(one_line).body == b'{"id":1}'
-    assert read_row(row.encode()).body == b'{"id":1}'
-    assert not read_row(row).expired(datetime(2999, 1, 1, tzinfo=UTC))  # never expires
+    assert not read_row(row).expired(datetime(2999, 1, 1, tzinfo=UTC))
