@@ -40,6 +40,7 @@ DEFAULT_CACHE_NAME: Final = "responses.sqlite"
 #: ``BLYNKBOOK_OFFLINE=1`` turns offline replay on for every cache.
 OFFLINE_ENV: Final = "BLYNKBOOK_OFFLINE"
 IGNORED_PARAMETERS: Final = (*requests_cache.DEFAULT_IGNORED_PARAMS, "authorization", "token")
+_READ_MMAP_BYTES: Final = 256 * 2**20
 _POOL_SIZE: Final = 32  # above the facade's fan-out, so urllib3 never discards connections
 
 # requests-cache logs stale fallbacks as warnings with tracebacks; in a notebook those would
@@ -170,6 +171,8 @@ class ResponseCache:
         self._session = self._open_session()
         # the same table, read raw: the warm-read fast path (lookup) parses rows itself
         self._rows = SQLiteDict(self.path, table_name="responses", serializer=None, wal=True)
+        with self._rows.connection() as rows:
+            rows.execute(f"PRAGMA mmap_size={_READ_MMAP_BYTES}")  # fewer copies per large row
 
     # -- the pieces the transport uses (CacheBackend) ---------------------------------------
 
