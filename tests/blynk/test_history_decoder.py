@@ -71,40 +71,30 @@ def test_random_compact_pages__fast_path_matches_json(seed: int) -> None:
     _assert_same(body)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'{"content":[],"totalElements":0}',
-        b'{"content":[{"value":null,"createdAt":5}],"totalElements":1}',
-        b'{"content":[{"value":1E+3,"createdAt":5},{"value":-2.5e-3,"createdAt":6}],"totalElements":2}',
-        b'{"content":[{"createdAt":5,"value":null},{"createdAt":6,"value":7}],"totalElements":9}',
-        b'{"content":[{"value":1,"createdAt":5}],"totalElements":1}\n',
-    ],
-)
-def test_edge_cases__fast_path_matches_json(body: bytes) -> None:
-    assert _fast(body)
-    _assert_same(body)
+_TYPED = [
+    b'{"content":[],"totalElements":0}',
+    b'{"content":[{"value":null,"createdAt":5}],"totalElements":1}',
+    b'{"content":[{"value":1E+3,"createdAt":5},{"value":-2.5e-3,"createdAt":6}],"totalElements":2}',
+    b'{"content":[{"createdAt":5,"value":null},{"createdAt":6,"value":7}],"totalElements":9}',
+    b'{"content":[{"value":1,"createdAt":5}],"totalElements":1}\n',
+    # whitespace, other key orders, extra and repeated keys (the last one wins)
+    b'{"content": [{"value": 1, "createdAt": 5}], "totalElements": 1}',
+    b'{"totalElements":1,"content":[{"value":1,"createdAt":5}]}',
+    b'{"content":[{"value":1,"createdAt":5}],"totalElements":1,"page":0}',
+    b'{"content":[{"value":1,"createdAt":5,"pin":"v1"}],"totalElements":1}',
+    b'{"content":[{"value":1,"createdAt":5},{"createdAt":6,"value":2}],"totalElements":2}',
+    b'{"content":[{"value":1,"createdAt":5,"createdAt":6},{"value":2,"createdAt":7,"value":3}],'
+    b'"totalElements":2}',
+    # a missing value, a timestamp above 2**53, a huge integer value, no content
+    b'{"content":[{"value":1,"createdAt":5},{"createdAt":6}],"totalElements":2}',
+    b'{"content":[{"value":1,"createdAt":9007199254740993}],"totalElements":1}',
+    b'{"content":[{"value":100000000000000000000000000000,"createdAt":5}],"totalElements":1}',
+    b'{"totalElements":0}',
+]
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        # whitespace, other key orders, extra and repeated keys (the last one wins)
-        b'{"content": [{"value": 1, "createdAt": 5}], "totalElements": 1}',
-        b'{"totalElements":1,"content":[{"value":1,"createdAt":5}]}',
-        b'{"content":[{"value":1,"createdAt":5}],"totalElements":1,"page":0}',
-        b'{"content":[{"value":1,"createdAt":5,"pin":"v1"}],"totalElements":1}',
-        b'{"content":[{"value":1,"createdAt":5},{"createdAt":6,"value":2}],"totalElements":2}',
-        b'{"content":[{"value":1,"createdAt":5,"createdAt":6},{"value":2,"createdAt":7,"value":3}],'
-        b'"totalElements":2}',
-        # a missing value, a timestamp above 2**53, a huge integer value, no content
-        b'{"content":[{"value":1,"createdAt":5},{"createdAt":6}],"totalElements":2}',
-        b'{"content":[{"value":1,"createdAt":9007199254740993}],"totalElements":1}',
-        b'{"content":[{"value":100000000000000000000000000000,"createdAt":5}],"totalElements":1}',
-        b'{"totalElements":0}',
-    ],
-)
-def test_other_valid_shapes__typed_path_matches_json(body: bytes) -> None:
+@pytest.mark.parametrize("body", _TYPED)
+def test_edge_cases_and_other_valid_shapes__typed_path_matches_json(body: bytes) -> None:
     assert _fast(body)
     _assert_same(body)
 
