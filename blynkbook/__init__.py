@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from . import thingsee
     from ._connect import connect
-    from .blynk import Blynk, StaleDataWarning
+    from .blynk import Blynk
+    from .errors import StaleDataWarning
     from .panels import explore
 
 __all__ = ["Blynk", "StaleDataWarning", "connect", "explore", "thingsee"]
 
 _LAZY = {
     "Blynk": "blynkbook.blynk",
-    "StaleDataWarning": "blynkbook.blynk",
+    "StaleDataWarning": "blynkbook.errors",
     "connect": "blynkbook._connect",
     "explore": "blynkbook.panels",
 }

@@ -16,6 +16,9 @@
 Every message names the request by method and *redacted* URL: tokens, secrets and
 passwords never appear in an exception text.
 
+One warning: :class:`StaleDataWarning` (a ``UserWarning``), when the cloud could not be
+reached and cached data was served instead; the frame's ``attrs["stale"]`` says so too.
+
 >>> from blynkbook.errors import InputError
 >>> issubclass(InputError, ValueError)
 True
@@ -35,9 +38,14 @@ __all__ = [
     "OfflineError",
     "RateLimitError",
     "ServerError",
+    "StaleDataWarning",
     "TransportError",
     "api_error_for_status",
 ]
+
+
+class StaleDataWarning(UserWarning):
+    """The cloud could not be reached, so cached (possibly outdated) data was served."""
 
 
 class BlynkbookError(Exception):

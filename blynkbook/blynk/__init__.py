@@ -7,10 +7,8 @@ One module per API resource (:mod:`.devices`, :mod:`.datastreams`, :mod:`.histor
 
 from __future__ import annotations
 
-from ._frames import StaleDataWarning
 from .client import Blynk
 
-__all__ = ["Blynk", "StaleDataWarning"]
+__all__ = ["Blynk"]
 
 Blynk.__module__ = "blynkbook"
-StaleDataWarning.__module__ = "blynkbook"

@@ -21,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from blynkbook.errors import StaleDataWarning
+
 __all__ = [
     "TIME_DTYPE",
     "Spec",
-    "StaleDataWarning",
     "coerce",
     "empty_frame",
     "frame_from_records",
@@ -37,10 +38,6 @@ TIME_DTYPE = pd.DatetimeTZDtype(unit="ms", tz="UTC")
 
 #: Fields that carry secrets and never enter a frame, whatever the column map says.
 SECRET_FIELDS = frozenset({"token", "authToken", "deviceToken", "secret", "clientSecret"})
-
-
-class StaleDataWarning(UserWarning):
-    """The cloud could not be reached, so cached (possibly outdated) data was served."""
 
 
 def ms_to_time(values: Any) -> pd.Series:

@@ -305,8 +305,8 @@ def test_empty_frame__every_dtype() -> None:
 
 
 def test_with_meta__stale_replies_warn() -> None:
-    from blynkbook.blynk import StaleDataWarning
     from blynkbook.blynk._frames import with_meta
+    from blynkbook.errors import StaleDataWarning
     from blynkbook.transport import Reply
 
     fresh = with_meta(pd.DataFrame(), [Reply(None, 200)], source="s")
