@@ -12,14 +12,16 @@ import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 
 from blynkbook.blynk import Blynk
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
+
+if TYPE_CHECKING:
+    from blynkbook.cache import CacheSetting
 
 __all__ = [
     "DEMO_BASE_URL",
@@ -46,7 +48,6 @@ DEMO_MESSAGE = (
 )
 
 _announced = False
-CacheSetting = bool | str | Path | None
 
 
 def server_url(server: str) -> str:
@@ -119,15 +120,6 @@ def connect(
     )
 
 
-def _open_cache(setting: CacheSetting, base: str, client_id: str, offline: bool) -> Any:
-    if setting is False and not offline:
-        return None
-    from blynkbook.cache import ResponseCache
-
-    path = None if setting in (None, True, False) else Path(str(setting)).expanduser()
-    return ResponseCache(path, server=base, client_id=client_id, offline=offline)
-
-
 def _connect_socket(
     base: str,
     client_id: str,
@@ -140,7 +132,9 @@ def _connect_socket(
     timeout: float,
 ) -> Blynk:
     auth = OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
-    response_cache = _open_cache(cache, base, client_id, offline)
+    from blynkbook.cache import open_cache  # requests-cache loads only for real servers
+
+    response_cache = open_cache(cache, server=base, client_id=client_id, offline=offline)
     transport = None
     if response_cache is not None:
         limits = httpx.Limits(max_connections=max_concurrency)

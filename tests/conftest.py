@@ -6,13 +6,15 @@ tests/panels (headless widgets), tests/cli, tests/notebooks, tests/binder and
 tests/browser. Each folder's conftest.py holds the fixtures of its room.
 
 Credentials in the environment would point tests at a real cloud, so they are removed
-for every test; a test that wants them sets them with monkeypatch.
+for every test; a test that wants them sets them with monkeypatch. The user cache folder
+(where a real server's cache goes by default) is a temporary one for every test.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +28,11 @@ def clean_cloud_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith(CLOUD_ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def private_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Default cache files land under ``tmp_path``, never in the developer's own cache."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder

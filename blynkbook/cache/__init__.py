@@ -16,9 +16,11 @@ from ._cache import (
     DEFAULT_CACHE_NAME,
     OFFLINE_ENV,
     CacheInfo,
+    CacheSetting,
     ResponseCache,
     default_cache_path,
     offline_from_env,
+    open_cache,
 )
 from .policy import (
     BLYNK_READS,
@@ -43,6 +45,7 @@ __all__ = [
     "NEVER_EXPIRE",
     "OFFLINE_ENV",
     "CacheInfo",
+    "CacheSetting",
     "CachedTransport",
     "ClosedWindow",
     "Policy",
@@ -51,4 +54,5 @@ __all__ = [
     "WriteRule",
     "default_cache_path",
     "offline_from_env",
+    "open_cache",
 ]

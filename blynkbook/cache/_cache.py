@@ -31,9 +31,11 @@ __all__ = [
     "DEFAULT_CACHE_NAME",
     "OFFLINE_ENV",
     "CacheInfo",
+    "CacheSetting",
     "ResponseCache",
     "default_cache_path",
     "offline_from_env",
+    "open_cache",
 ]
 
 DEFAULT_CACHE_NAME: Final = "responses.sqlite"
@@ -50,6 +52,10 @@ _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
 
 
+#: What ``connect(cache=...)`` takes: None or True (the default file), False (no cache), a path.
+CacheSetting = bool | str | Path | None
+
+
 def default_cache_path() -> Path:
     """``<user cache dir>/blynkbook/responses.sqlite`` (platformdirs)."""
     return platformdirs.user_cache_path("blynkbook") / DEFAULT_CACHE_NAME
@@ -62,6 +68,26 @@ def offline_from_env(environ: Mapping[str, str] = os.environ) -> bool:
     (True, False)
     """
     return environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def open_cache(
+    setting: CacheSetting,
+    *,
+    server: str,
+    client_id: str,
+    offline: bool = False,
+    policy: Policy = DEFAULT_POLICY,
+) -> ResponseCache | None:
+    """The cache a ``connect()`` for a real server asks for, or None for ``cache=False``
+    (offline replay always needs one: then the default file).
+
+    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x") is None
+    True
+    """
+    if setting is False and not offline:
+        return None
+    path = None if setting is None or isinstance(setting, bool) else Path(setting).expanduser()
+    return ResponseCache(path, server=server, client_id=client_id, offline=offline, policy=policy)
 
 
 def _utcnow() -> datetime:

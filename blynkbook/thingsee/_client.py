@@ -32,6 +32,7 @@ from ._fields import (
 from ._windows import Message, dedupe, pull_window, split_range
 
 if TYPE_CHECKING:
+    from blynkbook.cache import ResponseCache
     from blynkbook.sim.thingsee import ThingseeSim
 
 __all__ = ["INSTALLATION_STATUSES", "Thingsee"]
@@ -108,6 +109,7 @@ class Thingsee:
         session: Session,
         *,
         client_id: str,
+        cache: ResponseCache | None = None,
         demo: ThingseeSim | None = None,
         now: Callable[[], float] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
@@ -116,6 +118,7 @@ class Thingsee:
     ) -> None:
         self.session = session
         self.client_id = client_id
+        self.cache = cache
         self.demo = demo
         self._now = now or (demo.clock.now if demo is not None else time.time)
         self.message_limit = _check_limit(message_limit, "message_limit", MAX_MESSAGE_LIMIT) or 1
@@ -124,7 +127,9 @@ class Thingsee:
 
     def __repr__(self) -> str:
         kind = "demo" if self.demo is not None else "cloud"
-        return f"<Thingsee {self.session.base_url} client_id={self.client_id!r} ({kind})>"
+        cache = "on" if self.cache is not None else "off"
+        url = self.session.base_url
+        return f"<Thingsee {url} client_id={self.client_id!r} ({kind}) cache={cache}>"
 
     @property
     def base_url(self) -> str:
@@ -135,8 +140,10 @@ class Thingsee:
         return pd.Timestamp(self._now(), unit="s", tz="UTC")
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections (and the cache file, if any)."""
         self.session.close()
+        if self.cache is not None:
+            self.cache.close()
 
     def __enter__(self) -> Thingsee:
         return self

@@ -2,7 +2,7 @@
 
 >>> import blynkbook.thingsee as ts
 >>> ts.connect("demo")  # doctest: +ELLIPSIS
-<Thingsee http://demo.thingsee.local client_id='blynkbook-demo-thingsee' (demo)>
+<Thingsee http://demo.thingsee.local client_id='blynkbook-demo-thingsee' (demo) cache=off>
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +18,9 @@ from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
 
 from ._client import Thingsee
+
+if TYPE_CHECKING:
+    from blynkbook.cache import CacheSetting
 
 __all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "connect"]
 
@@ -35,7 +37,7 @@ def connect(
     client_id: str | None = None,
     client_secret: str | None = None,
     *,
-    cache: str | Path | None = None,
+    cache: CacheSetting = None,
     offline: bool = False,
     now: str | datetime | float | None = None,
     environ: Mapping[str, str] | None = None,
@@ -46,6 +48,8 @@ def connect(
     .amazonaws.com/prod/v1``). Missing arguments come from ``THINGSEE_BASE_URL``,
     ``THINGSEE_CLIENT_ID`` and ``THINGSEE_CLIENT_SECRET``; with none of them, or with
     ``base_url="demo"``, the simulator runs in-process (``now`` then fixes its clock).
+    ``cache`` and ``offline`` as in :func:`blynkbook.connect`: a real deployment's reads
+    are cached in the user cache folder unless ``cache=False``; the demo is not cached.
 
     >>> cloud = connect("demo", now="2026-11-20T12:00:00Z")
     >>> str(cloud.now())
@@ -54,6 +58,8 @@ def connect(
     env = os.environ if environ is None else environ
     base_url = base_url or env.get(ENV_BASE_URL) or None
     if base_url is None or base_url == DEMO:
+        if cache not in (None, False):
+            raise InputError(f"cache={cache!r}: the in-process demo cloud is not cached")
         return _demo(now)
     client_id = client_id or env.get(ENV_CLIENT_ID)
     client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
@@ -80,15 +86,27 @@ def _cloud(
     client_id: str,
     client_secret: str,
     *,
-    cache: str | Path | None,
+    cache: CacheSetting,
     offline: bool,
     now: str | datetime | float | None,
 ) -> Thingsee:
-    credentials = Credentials(base_url.rstrip("/"), client_id, client_secret)
-    transport = _cached_transport(base_url, client_id, cache, offline)
+    from blynkbook.cache import open_cache  # requests-cache loads only for real servers
+
+    from ._cache_policy import THINGSEE_POLICY
+
+    base_url = base_url.rstrip("/")
+    store = open_cache(
+        cache, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
+    )
+    credentials = Credentials(base_url, client_id, client_secret)
     auth = None if offline else ThingseeClientToken(credentials)  # offline: no token call
-    session = Session(base_url, auth=auth, transport=transport)
-    return Thingsee(session, client_id=client_id, now=_fixed_now(now))
+    session = Session(
+        base_url,
+        auth=auth,
+        transport=store.transport(httpx.HTTPTransport()) if store is not None else None,
+        lookup=store.lookup if store is not None else None,
+    )
+    return Thingsee(session, client_id=client_id, cache=store, now=_fixed_now(now))
 
 
 def _fixed_now(now: str | datetime | float | None) -> Any:
@@ -97,23 +115,3 @@ def _fixed_now(now: str | datetime | float | None) -> Any:
     from blynkbook.sim import Clock
 
     return Clock(now).now
-
-
-def _cached_transport(
-    base_url: str, client_id: str, cache: str | Path | None, offline: bool
-) -> httpx.BaseTransport | None:
-    """The on-disk cache's transport when a cache file (or offline mode) is asked for.
-
-    Only socket servers are cached; the in-process demo is not.
-    """
-    if cache is None and not offline:
-        return None
-    from blynkbook.cache import ResponseCache
-
-    from ._cache_policy import THINGSEE_POLICY
-
-    path = Path(cache).expanduser() if cache is not None else None
-    store = ResponseCache(
-        path, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
-    )
-    return store.transport(httpx.HTTPTransport())

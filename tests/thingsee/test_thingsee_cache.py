@@ -8,7 +8,8 @@ import pytest
 from thingsee_kit import tuid_of
 
 import blynkbook.thingsee as ts
-from blynkbook.errors import OfflineError
+from blynkbook.cache import default_cache_path
+from blynkbook.errors import InputError, OfflineError
 from blynkbook.sim.thingsee import ThingseeSim
 
 CLOSED = {"start": "2026-11-01", "end": "2026-11-02"}  # a window long past: never expires
@@ -53,3 +54,30 @@ def test_cache_file_holds_no_secret(sim: ThingseeSim, base_url: str, tmp_path: P
     assert len(raw) > 10_000
     for secret in [sim.client_secret, *sim.issued_tokens()]:
         assert secret.encode() not in raw
+
+
+def test_a_real_deployment_is_cached_by_default_in_the_user_cache_folder(
+    sim: ThingseeSim, base_url: str
+) -> None:
+    tuid = tuid_of(sim, "presence")
+    with ts.connect(base_url, sim.client_id, sim.client_secret) as cold:
+        assert cold.cache is not None and cold.cache.path == default_cache_path()
+        assert "cache=on" in repr(cold)
+        first = cold.messages(tuid, **CLOSED)
+    count = sim.request_count
+    with ts.connect(base_url, sim.client_id, sim.client_secret) as warm:
+        again = warm.messages(tuid, **CLOSED)
+        assert warm.cache is not None
+        info = warm.cache.info()
+    assert again.equals(first)
+    assert sim.request_count == count  # every page a hit: no request, not even a token
+    assert info["hits"] > 0 and info["misses"] == 0 and info["entries"] > 0
+
+
+def test_cache_false_and_the_demo_have_no_cache(sim: ThingseeSim, base_url: str) -> None:
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=False) as cloud:
+        assert cloud.cache is None and "cache=off" in repr(cloud)
+        cloud.groups()
+    assert not default_cache_path().exists()
+    with pytest.raises(InputError, match="not cached"):
+        ts.connect("demo", cache="somewhere.sqlite")
