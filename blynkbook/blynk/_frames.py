@@ -1,4 +1,4 @@
-"""Column specs, dtype coercion, empty frames and request metadata for every facade frame.
+"""Column specs, dtype coercion and empty frames for every facade frame.
 
 A spec maps each output column to a dtype name:
 
@@ -15,13 +15,10 @@ A spec maps each output column to a dtype name:
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
-
-from blynkbook.errors import StaleDataWarning
 
 __all__ = [
     "TIME_DTYPE",
@@ -30,7 +27,6 @@ __all__ = [
     "empty_frame",
     "frame_from_records",
     "ms_to_time",
-    "with_meta",
 ]
 
 Spec = Mapping[str, str]
@@ -101,26 +97,3 @@ def frame_from_records(
     if not rows:
         return empty_frame(spec)
     return coerce(pd.DataFrame.from_records(rows), spec)
-
-
-def with_meta(
-    frame: pd.DataFrame,
-    replies: Sequence[Any],
-    *,
-    source: str,
-) -> pd.DataFrame:
-    """Record where the data came from in ``frame.attrs``; warn when any of it is stale.
-
-    ``attrs``: ``source`` (server and path, never a token), ``from_cache`` (every reply
-    came from the cache), ``stale`` (some reply was served from the cache after a failure).
-    """
-    from_cache = bool(replies) and all(getattr(r, "from_cache", False) for r in replies)
-    stale = any(getattr(r, "stale", False) for r in replies)
-    frame.attrs.update({"source": source, "from_cache": from_cache, "stale": stale})
-    if stale:
-        warnings.warn(
-            f"served cached data for {source}: the cloud could not be reached, it may be outdated",
-            StaleDataWarning,
-            stacklevel=3,
-        )
-    return frame

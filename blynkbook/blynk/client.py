@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from blynkbook._provenance import with_meta
 from blynkbook.errors import InputError
 from blynkbook.transport import Reply, Session, redact_url
 
 from .._time import time_window, wall_clock_ms
 from . import admin, datastreams, devices, history, writes
-from ._frames import coerce, empty_frame, frame_from_records, with_meta
+from ._frames import coerce, empty_frame, frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
 

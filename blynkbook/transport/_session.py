@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -33,6 +35,11 @@ Params = Mapping[str, Any]
 #: A cache's fast path: a GET URL → its stored ``(body, stale)`` when that may be served
 #: with no request, else None (``ResponseCache.lookup``).
 CacheLookup = Callable[[str], "tuple[bytes, bool] | None"]
+
+# The recordings open in this context (see Session.recording): (session, replies) pairs.
+_RECORDINGS: contextvars.ContextVar[tuple[tuple[Session, list[Reply]], ...]] = (
+    contextvars.ContextVar("blynkbook_recordings", default=())
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +205,7 @@ class Session:
             return None
         content, stale = hit
         data = None if raw else _decode(content, 200)
-        return Reply(data, 200, from_cache=True, stale=stale, content=content)
+        return self._noted(Reply(data, 200, from_cache=True, stale=stale, content=content))
 
     def send(
         self,
@@ -231,7 +238,35 @@ class Session:
             raise transport_error(request, exc) from exc
         if response.is_error:
             raise error_from_response(response)
-        return Reply.from_response(response, raw=raw)
+        return self._noted(Reply.from_response(response, raw=raw))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Reply]]:
+        """Collect the replies this session hands out inside the block, on this thread and
+        on the threads of :meth:`map` it starts; blocks may nest (each sees its own and
+        its inner blocks' replies).
+
+        >>> with session.recording() as replies:   # doctest: +SKIP
+        ...     session.get("/groups")
+        >>> any(r.stale for r in replies)           # doctest: +SKIP
+        False
+        """
+        replies: list[Reply] = []
+        token = _RECORDINGS.set((*_RECORDINGS.get(), (self, replies)))
+        try:
+            yield replies
+        finally:
+            _RECORDINGS.reset(token)
+
+    def recording_now(self) -> bool:
+        """Whether a :meth:`recording` block of this session is open in this context."""
+        return any(session is self for session, _ in _RECORDINGS.get())
+
+    def _noted(self, reply: Reply) -> Reply:
+        for session, replies in _RECORDINGS.get():
+            if session is self:
+                replies.append(reply)
+        return reply
 
     def map(
         self,
@@ -255,7 +290,10 @@ class Session:
         workers = max(1, min(self.max_concurrency, len(work)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blynkbook")
         try:
-            index: dict[Future[R], int] = {pool.submit(fn, item): i for i, item in enumerate(work)}
+            index: dict[Future[R], int] = {
+                pool.submit(contextvars.copy_context().run, fn, item): i
+                for i, item in enumerate(work)
+            }
             for future in as_completed(index):
                 results[index[future]] = future.result()
                 if bar is not None:

@@ -305,7 +305,7 @@ def test_empty_frame__every_dtype() -> None:
 
 
 def test_with_meta__stale_replies_warn() -> None:
-    from blynkbook.blynk._frames import with_meta
+    from blynkbook._provenance import with_meta
     from blynkbook.errors import StaleDataWarning
     from blynkbook.transport import Reply
 

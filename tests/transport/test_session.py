@@ -182,3 +182,21 @@ def test_public_names_are_sorted_and_exported() -> None:
     expected = {"Credentials", "OAuth2ClientCredentials", "RetryTransport", "Reply", "Session"}
     assert expected <= set(names)
     assert {"ThingseeClientToken", "TokenAuth", "redact_url"} <= set(names)
+
+
+def test_recording__collects_replies_from_map_threads_and_nests(plain: Session) -> None:
+    other = Session(SERVER, auth=None, transport=httpx.MockTransport(echo))
+    assert not plain.recording_now()
+    with plain.recording() as outer:
+        assert plain.recording_now() and not other.recording_now()
+        plain.get("/", {"n": "a"})
+        other.get("/", {"n": "not-ours"})  # another session's replies are not collected
+        with plain.recording() as inner:
+            plain.map(lambda n: plain.get("/", {"n": n}), range(5))
+        plain.get("/", {"n": "c"})
+    plain.get("/", {"n": "after"})  # the block is closed: not collected
+    assert sorted(r.data["query"] for r in outer) == sorted(
+        ["n=a", "n=c", *(f"n={n}" for n in range(5))]
+    )
+    assert sorted(r.data["query"] for r in inner) == [f"n={n}" for n in range(5)]
+    assert not plain.recording_now()
