@@ -8,14 +8,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 import pandas as pd
 
+from blynkbook._provenance import with_meta
 from blynkbook._time import time_window
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.transport import Session
@@ -96,6 +98,27 @@ def _alert_seconds(text: Any) -> int | None:
     return int(pd.Timestamp(text, tz="UTC").timestamp())
 
 
+P = ParamSpec("P")
+
+
+def _reported(
+    read: Callable[Concatenate[Thingsee, P], pd.DataFrame],
+) -> Callable[Concatenate[Thingsee, P], pd.DataFrame]:
+    """A read that returns a frame: its ``attrs`` say where the data came from (``source``,
+    ``from_cache``, ``stale``), and stale data warns once (:class:`StaleDataWarning`), as
+    with Blynk; reads inside reads only record."""
+
+    @functools.wraps(read)
+    def reported(self: Thingsee, /, *args: P.args, **kwargs: P.kwargs) -> pd.DataFrame:
+        outermost = not self.session.recording_now()
+        with self.session.recording() as replies:
+            frame = read(self, *args, **kwargs)
+        source = f"{self.base_url} ({read.__name__})"
+        return with_meta(frame, replies, source=source, warn=outermost)
+
+    return reported
+
+
 class Thingsee:
     """A Haltian Thingsee deployment seen through its Open Services API.
 
@@ -164,6 +187,7 @@ class Thingsee:
 
     # -- deployment groups ----------------------------------------------------------------
 
+    @_reported
     def groups(self, q: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Deployment groups: ``group_id``, ``description``; ``q`` searches id and description.
 
@@ -181,6 +205,7 @@ class Thingsee:
         path = f"/groups/{_check_group_id(group_id)}/things"
         return list(self._data(path).get("tuids") or [])
 
+    @_reported
     def things(self, group_id: str | None = None) -> pd.DataFrame:
         """Every thing of every group (or of one group) with its info: battery, location, …"""
         group_ids = [_check_group_id(group_id)] if group_id else self.groups()["group_id"].tolist()
@@ -192,6 +217,7 @@ class Thingsee:
         rows = [_thing_row(tuid, gid, info) for (tuid, gid), info in zip(pairs, infos, strict=True)]
         return F.frame(rows, F.THINGS)
 
+    @_reported
     def thing(self, tuid: str) -> pd.DataFrame:
         """One thing's info as a one-row frame with the columns of :meth:`things`."""
         info = self._info(_check_tuid(tuid))
@@ -242,6 +268,7 @@ class Thingsee:
         data = self._data(f"/things/{tuid}/messages", params)
         return list(data or [])
 
+    @_reported
     def messages(
         self,
         tuids: str | Iterable[str],
@@ -271,6 +298,7 @@ class Thingsee:
         """How many things have an active alert (the API sends it as a string)."""
         return int(self._data("/things/alerts/count").get("alert_count") or 0)
 
+    @_reported
     def alerts(
         self, tuids: str | Iterable[str] | None = None, start: Any = None, end: Any = None
     ) -> pd.DataFrame:
@@ -297,6 +325,7 @@ class Thingsee:
         ]
         return F.frame(rows, F.ALERTS)
 
+    @_reported
     def commands(
         self,
         tuid: str,
@@ -318,6 +347,7 @@ class Thingsee:
         data = self._data(f"/things/{_check_tuid(tuid)}/commands", params)
         return F.frame([_command_row(c) for c in data or []], F.COMMANDS)
 
+    @_reported
     def installations(self, tuid: str, limit: int | None = None) -> pd.DataFrame:
         """Installation history of a thing, newest first (``status``, ``time``, ``responsible``)."""
         params = {"limit": _check_limit(limit)}
@@ -395,6 +425,7 @@ class Thingsee:
 
     # -- the panels' FleetClient protocol -------------------------------------------------
 
+    @_reported
     def devices(self) -> pd.DataFrame:
         """Things as panel devices: ``device_id`` (the TUID), ``name``, ``template``, ``online``."""
         things = self.things()
@@ -407,6 +438,7 @@ class Thingsee:
         )
         return F.conform(devices, F.DEVICES)
 
+    @_reported
     def datastreams(self, device_id: Hashable) -> pd.DataFrame:
         """The latest value of every decoded field of one thing."""
         tuid = _check_tuid(device_id)
@@ -418,6 +450,7 @@ class Thingsee:
         current = latest.assign(device_id=tuid, label=latest["field"], updated_at=latest["time"])
         return F.conform(current, F.DATASTREAMS).reset_index(drop=True)
 
+    @_reported
     def schema(self, device_id: Hashable) -> pd.DataFrame:
         """What a thing reports (read-only, with history) and which settings it takes (writable)."""
         family = family_of(_check_tuid(device_id))
@@ -449,6 +482,7 @@ class Thingsee:
         ]
         return F.frame(rows, F.SCHEMA)
 
+    @_reported
     def history(
         self,
         devices: Hashable | Iterable[Hashable],
@@ -469,6 +503,7 @@ class Thingsee:
         named = frame.assign(device_id=frame["tuid"], datastream=frame["field"])
         return F.conform(named, F.HISTORY).set_index("time")
 
+    @_reported
     def locations(self) -> pd.DataFrame:
         """Things with a position: ``device_id``, ``name``, ``template``, ``online``, ``lon``…"""
         devices = self.devices()
@@ -481,6 +516,7 @@ class Thingsee:
         merged = merged.dropna(subset=["lon", "lat"])
         return merged[list(F.LOCATIONS)].reset_index(drop=True)
 
+    @_reported
     def trail(self, device_id: Hashable, start: Any = "-1d", end: Any = "now") -> pd.DataFrame:
         """Things do not move: always an empty ``time``-indexed ``lon``, ``lat`` frame."""
         _check_tuid(device_id)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from thingsee_kit import tuid_of
 
 import blynkbook.thingsee as ts
 from blynkbook.cache import default_cache_path
-from blynkbook.errors import InputError, OfflineError
+from blynkbook.errors import InputError, OfflineError, StaleDataWarning
 from blynkbook.sim.thingsee import ThingseeSim
 
 CLOSED = {"start": "2026-11-01", "end": "2026-11-02"}  # a window long past: never expires
@@ -81,3 +83,21 @@ def test_cache_false_and_the_demo_have_no_cache(sim: ThingseeSim, base_url: str)
     assert not default_cache_path().exists()
     with pytest.raises(InputError, match="not cached"):
         ts.connect("demo", cache="somewhere.sqlite")
+
+
+def test_stale_answers_when_the_cloud_fails__attrs_say_so_and_one_warning(
+    sim: ThingseeSim, base_url: str, tmp_path: Path
+) -> None:
+    with ts.connect(base_url, sim.client_id, sim.client_secret, cache=tmp_path / "c.sqlite") as c:
+        fresh = c.things()
+        assert fresh.attrs["stale"] is False and fresh.attrs["from_cache"] is False
+        assert c.things().attrs["from_cache"] is True  # every reply a hit
+        assert c.cache is not None
+        c.cache.session.cache.reset_expiration(datetime(2000, 1, 1, tzinfo=UTC))
+        sim.faults.set(error_rate=1.0)  # every request now answers 500
+        with pytest.warns(StaleDataWarning, match="outdated") as caught:
+            stale = c.things()  # things() reads groups() inside: still one warning
+        assert len(caught) == 1 and "things" in str(caught[0].message)
+    assert stale.attrs["stale"] is True and stale.attrs["from_cache"] is True
+    assert base_url in stale.attrs["source"]
+    pd.testing.assert_frame_equal(stale, fresh, check_flags=False)
