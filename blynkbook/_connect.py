@@ -131,10 +131,14 @@ def _connect_socket(
     max_concurrency: int,
     timeout: float,
 ) -> Blynk:
-    auth = OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
     from blynkbook.cache import open_cache  # requests-cache loads only for real servers
 
     response_cache = open_cache(cache, server=base, client_id=client_id, offline=offline)
+    replaying = response_cache is not None and response_cache.offline  # argument or env var
+    # offline, no token is asked for: a miss then names the read that had no cached answer
+    auth = (
+        None if replaying else OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
+    )
     transport = None
     if response_cache is not None:
         limits = httpx.Limits(max_connections=max_concurrency)

@@ -99,7 +99,8 @@ def _cloud(
         cache, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
     )
     credentials = Credentials(base_url, client_id, client_secret)
-    auth = None if offline else ThingseeClientToken(credentials)  # offline: no token call
+    replaying = store is not None and store.offline  # the argument or BLYNKBOOK_OFFLINE
+    auth = None if replaying else ThingseeClientToken(credentials)  # offline: no token call
     session = Session(
         base_url,
         auth=auth,

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
 from cachekit import cached_client, sim_clock
 
+import blynkbook
 from blynkbook.cache import ResponseCache
 from blynkbook.errors import OfflineError
 from blynkbook.sim import LoopbackServer
@@ -184,3 +186,30 @@ def test_dropped_connection__maps_to_remote_protocol_error(
     sim.faults.drop_rate = 1.0
     with pytest.raises(httpx.RemoteProtocolError):
         client.get(VALUES, params={"deviceId": 1})
+
+
+@pytest.mark.parametrize("switch", ["argument", "environment"])
+def test_connect_offline__replays_and_a_miss_names_the_read_not_a_token_call(
+    switch: str,
+    monkeypatch: pytest.MonkeyPatch,
+    cache_path: Path,
+    server: LoopbackServer,
+    sim: BlynkSim,
+) -> None:
+    login = {"server": server.url, "client_id": sim.client_id, "client_secret": sim.client_secret}
+    end = pd.Timestamp(sim.clock.now_ms(), unit="ms", tz="UTC").floor("D")
+    window = (end - pd.Timedelta("2D"), end - pd.Timedelta("1ms"))
+    with blynkbook.connect(**login, cache=cache_path) as online:
+        expected = online.history(1, "Temperature", *window, progress=False)
+    server.close()
+    if switch == "environment":
+        monkeypatch.setenv("BLYNKBOOK_OFFLINE", "1")
+    offline_arg = switch == "argument"
+    with blynkbook.connect(**login, cache=cache_path, offline=offline_arg) as offline:
+        replay = offline.history(1, "Temperature", *window, progress=False)
+        with pytest.raises(OfflineError) as caught:
+            offline.history(1, "Humidity", *window, progress=False)
+    pd.testing.assert_frame_equal(replay, expected, check_flags=False)
+    assert replay.attrs["from_cache"] is True
+    message = str(caught.value)
+    assert "GET" in message and "/datastream/history" in message and "oauth" not in message
