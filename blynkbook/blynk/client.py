@@ -311,7 +311,16 @@ class Blynk:
     def _resolve(self, device_id: int, name: Any) -> pd.Series:
         return resolve_datastream(self.schema(device_id), name, device_id=device_id)
 
+    def _learn_templates(self, ids: Sequence[int]) -> None:
+        """Look up the templates of devices this client has not seen yet, concurrently
+        (one ``baseInfo`` each; after :meth:`devices` they are all known already)."""
+        with self._lock:
+            unknown = [d for d in dict.fromkeys(ids) if d not in self._template_of]
+        if len(unknown) > 1:
+            self.session.map(self._template_id, unknown)
+
     def _series(self, ids: Sequence[int], names: Sequence[Any]) -> list[history.Series]:
+        self._learn_templates(ids)
         found: dict[tuple[int, int], history.Series] = {}
         for device_id in ids:
             for name in names:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -313,3 +314,26 @@ def test_secrets_never_leak(sim, make_client, caplog) -> None:
     blob = "\n".join(texts) + caplog.text
     for secret in secrets:
         assert secret not in blob
+
+
+def test_history__a_fresh_client_looks_templates_up_concurrently(
+    cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stations = sorted(
+        d.id for d in sim.world.iter_devices() if d.template.name == "Weather Station"
+    )
+    fanned: list[list[int]] = []
+    real_map = cloud.session.map
+
+    def spy(fn: Any, items: Any, **kwargs: Any) -> Any:
+        items = list(items)
+        fanned.append(items)
+        return real_map(fn, items, **kwargs)
+
+    monkeypatch.setattr(cloud.session, "map", spy)
+    frame = cloud.history(stations[:4] + stations[:1], "Temperature", "-2h", progress=False)
+    assert fanned[0] == stations[:4]  # one baseInfo each, side by side, each device once
+    assert sorted(set(frame["device_id"])) == stations[:4]
+    fanned.clear()
+    cloud.history(stations[:4], "Temperature", "-2h", progress=False)
+    assert all(batch != stations[:4] for batch in fanned)  # known now: no lookups
