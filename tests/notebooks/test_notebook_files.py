@@ -17,6 +17,7 @@ EXPECTED = [
     "04-writing-and-importing.ipynb",
     "05-explore-dashboard.ipynb",
     "06-thingsee.ipynb",
+    "07-cache-and-offline.ipynb",
 ]
 
 
