@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from blynkbook.blynk import Blynk
+from blynkbook.cache import NoCache
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
 
@@ -45,6 +46,11 @@ REGIONS = ("fra1", "lon1", "ny3", "sgp1", "blr1")
 DEMO_MESSAGE = (
     "blynkbook: using the embedded demo cloud (a simulated fleet, nothing leaves this "
     f"process). Set {ENV_SERVER}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to use your own."
+)
+
+DEMO_NOT_CACHED = (
+    "the in-process demo cloud is not cached; serve it with `blynkbook sim` and connect to "
+    "its URL to try the cache"
 )
 
 _announced = False
@@ -151,14 +157,20 @@ def _connect_socket(
         timeout=timeout,
         lookup=response_cache.lookup if response_cache is not None else None,
     )
-    return Blynk(session, server=base, client_id=client_id, cache=response_cache, progress=progress)
+    return Blynk(
+        session,
+        server=base,
+        client_id=client_id,
+        cache=response_cache or NoCache("cache=False"),
+        progress=progress,
+    )
 
 
 def _connect_demo(
     *, cache: CacheSetting, now: str | datetime | float | None, seed: int, progress: bool
 ) -> Blynk:
     if cache not in (None, False):
-        raise InputError(f"cache={cache!r}: the in-process demo cloud is not cached")
+        raise InputError(f"cache={cache!r}: {DEMO_NOT_CACHED}")
     from blynkbook.sim.blynk import BlynkSim
 
     sim = BlynkSim(seed=seed, now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
@@ -170,6 +182,7 @@ def _connect_demo(
         session,
         server=DEMO_BASE_URL,
         client_id=sim.client_id,
+        cache=NoCache(DEMO_NOT_CACHED),
         demo=sim,
         progress=progress,
         now=sim.clock.now_ms,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -46,3 +48,16 @@ def test_demo_clients_satisfy_the_panel_protocol() -> None:
     with blynkbook.connect("demo") as cloud, blynkbook.thingsee.connect("demo") as things:
         assert isinstance(cloud, FleetClient)
         assert isinstance(things, FleetClient)
+
+
+def test_the_demo_does_not_load_requests_cache() -> None:
+    # blynkbook.cache loads its names on first use, so a client with no cache stays light
+    code = (
+        "import sys, blynkbook as bb\n"
+        "with bb.connect('demo') as c, bb.thingsee.connect('demo') as t:\n"
+        "    assert not c.cache and not t.cache\n"
+        "assert 'requests_cache' not in sys.modules, 'requests_cache was imported'\n"
+        "from blynkbook.cache import ResponseCache\n"
+        "assert 'requests_cache' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from blynkbook._provenance import with_meta
+from blynkbook.cache import NoCache
 from blynkbook.errors import InputError
 from blynkbook.transport import Reply, Session, redact_url
 
@@ -23,6 +24,9 @@ from . import admin, datastreams, devices, history, writes
 from ._frames import coerce, empty_frame, frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
+
+if TYPE_CHECKING:
+    from blynkbook.cache import ResponseCache
 
 __all__ = ["SORT_FIELDS", "Blynk"]
 
@@ -60,9 +64,10 @@ class Blynk:
 
     Build it with :func:`blynkbook.connect`. ``session`` is the transport
     (:class:`~blynkbook.transport.Session`), ``server`` the base URL, ``cache`` the
-    :class:`~blynkbook.cache.ResponseCache` or None, ``demo`` the embedded simulator (or
-    None), ``now`` a callable giving "now" in epoch milliseconds for relative times
-    (default: the wall clock), ``progress`` whether long pulls may show a progress bar.
+    :class:`~blynkbook.cache.ResponseCache` (or a falsy :class:`~blynkbook.cache.NoCache`),
+    ``demo`` the embedded simulator (or None), ``now`` a callable giving "now" in epoch
+    milliseconds for relative times (default: the wall clock), ``progress`` whether long
+    pulls may show a progress bar.
 
     >>> cloud = Blynk(session, server="https://fra1.blynk.cloud")  # doctest: +SKIP
     >>> cloud.devices().head()                                     # doctest: +SKIP
@@ -74,7 +79,7 @@ class Blynk:
         *,
         server: str,
         client_id: str = "",
-        cache: Any = None,
+        cache: ResponseCache | NoCache | None = None,
         demo: Any = None,
         progress: bool = True,
         now: Callable[[], int] | None = None,
@@ -82,7 +87,9 @@ class Blynk:
         self.session = session
         self.server = server
         self.client_id = client_id
-        self.cache = cache
+        self.cache: ResponseCache | NoCache = (
+            cache if cache is not None else NoCache("this client was built without one")
+        )
         self.demo = demo
         self.progress = progress
         self._now = now or wall_clock_ms
@@ -92,7 +99,7 @@ class Blynk:
 
     def __repr__(self) -> str:
         kind = "demo cloud (embedded simulator)" if self.demo is not None else "cloud"
-        cache = "on" if self.cache is not None else "off"
+        cache = "on" if self.cache else "off"
         client = f" client_id={self.client_id!r}" if self.client_id else ""
         return f"<Blynk {kind} {redact_url(self.server)}{client} cache={cache}>"
 
@@ -100,8 +107,7 @@ class Blynk:
     def close(self) -> None:
         """Close the HTTP session (and the cache file, if any)."""
         self.session.close()
-        if self.cache is not None and hasattr(self.cache, "close"):
-            self.cache.close()
+        self.cache.close()
 
     def __enter__(self) -> Blynk:
         return self
@@ -428,8 +434,7 @@ class Blynk:
         return writes.write_report(number, [(str(row["label"]), clean) for row, clean in checked])
 
     def _invalidate(self, device_id: int) -> None:
-        if self.cache is not None and hasattr(self.cache, "invalidate_device"):
-            self.cache.invalidate_device(device_id)
+        self.cache.invalidate_device(device_id)
 
     def batch_update(self, frame: pd.DataFrame, *, debug: bool = False) -> pd.DataFrame:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per

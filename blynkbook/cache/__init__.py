@@ -8,46 +8,55 @@ invalidation, offline replay and stale-on-error, behind one httpx transport::
     cache = ResponseCache(None, server="https://fra1.blynk.cloud", client_id="oa2-…")
     client = httpx.Client(transport=cache.transport(), base_url=cache.server)
     cache.info()
+
+The names load on first use: a client with no cache (the in-process demo) gets
+:class:`NoCache` without importing requests-cache.
 """
 
 from __future__ import annotations
 
-from ._cache import (
-    DEFAULT_CACHE_NAME,
-    OFFLINE_ENV,
-    CacheInfo,
-    CacheSetting,
-    ResponseCache,
-    default_cache_path,
-    offline_from_env,
-    open_cache,
-)
-from .policy import (
-    BLYNK_READS,
-    BLYNK_WRITES,
-    DEFAULT_POLICY,
-    DO_NOT_CACHE,
-    NEVER_EXPIRE,
-    ClosedWindow,
-    Policy,
-    ReadRule,
-    WriteRule,
-)
-from .transport import CACHE_OPTIONS, CachedTransport
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._cache import (
+        DEFAULT_CACHE_NAME,
+        OFFLINE_ENV,
+        CacheSetting,
+        ResponseCache,
+        default_cache_path,
+        offline_from_env,
+        open_cache,
+    )
+    from ._info import CacheInfo
+    from ._off import NoCache
+    from .policy import (
+        BLYNK_READS,
+        BLYNK_WRITES,
+        DEFAULT_POLICY,
+        DO_NOT_CACHE,
+        NEVER_EXPIRE,
+        ClosedWindow,
+        Policy,
+        ReadRule,
+        WriteRule,
+    )
+    from .transport import CACHE_OPTIONS, CachedTransport
 
 __all__ = [
     "BLYNK_READS",
     "BLYNK_WRITES",
     "CACHE_OPTIONS",
-    "DEFAULT_CACHE_NAME",
-    "DEFAULT_POLICY",
-    "DO_NOT_CACHE",
-    "NEVER_EXPIRE",
-    "OFFLINE_ENV",
     "CacheInfo",
     "CacheSetting",
     "CachedTransport",
     "ClosedWindow",
+    "DEFAULT_CACHE_NAME",
+    "DEFAULT_POLICY",
+    "DO_NOT_CACHE",
+    "NEVER_EXPIRE",
+    "NoCache",
+    "OFFLINE_ENV",
     "Policy",
     "ReadRule",
     "ResponseCache",
@@ -56,3 +65,38 @@ __all__ = [
     "offline_from_env",
     "open_cache",
 ]
+
+_HOME_OF = {  # name → the submodule that defines it
+    "DEFAULT_CACHE_NAME": "._cache",
+    "OFFLINE_ENV": "._cache",
+    "CacheSetting": "._cache",
+    "ResponseCache": "._cache",
+    "default_cache_path": "._cache",
+    "offline_from_env": "._cache",
+    "open_cache": "._cache",
+    "CacheInfo": "._info",
+    "NoCache": "._off",
+    "BLYNK_READS": ".policy",
+    "BLYNK_WRITES": ".policy",
+    "DEFAULT_POLICY": ".policy",
+    "DO_NOT_CACHE": ".policy",
+    "NEVER_EXPIRE": ".policy",
+    "ClosedWindow": ".policy",
+    "Policy": ".policy",
+    "ReadRule": ".policy",
+    "WriteRule": ".policy",
+    "CACHE_OPTIONS": ".transport",
+    "CachedTransport": ".transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME_OF[name], __name__), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME_OF])

@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.models.response import CachedResponse
 
+from ._info import CacheInfo
 from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
 from .policy import DEFAULT_POLICY, Invalidation, Policy
@@ -92,39 +93,6 @@ def open_cache(
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class CacheInfo(Mapping[str, Any]):
-    """A read-only summary of the cache (a mapping, with a readable repr)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self._fields = fields
-
-    def __getitem__(self, name: str) -> Any:
-        return self._fields[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._fields[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __repr__(self) -> str:
-        f = self._fields
-        per_endpoint = ", ".join(f"{k} {v}" for k, v in sorted(f["endpoints"].items())) or "none"
-        mode = " (offline)" if f["offline"] else ""
-        return (
-            f"<CacheInfo{mode} {f['path']}\n"
-            f"  {f['entries']} entries for this account, {f['size_bytes'] / 1e6:.1f} MB on disk\n"
-            f"  this session: {f['hits']} hits, {f['misses']} misses\n"
-            f"  per endpoint: {per_endpoint}>"
-        )
 
 
 @dataclass

@@ -19,6 +19,7 @@ import pandas as pd
 
 from blynkbook._provenance import with_meta
 from blynkbook._time import time_window
+from blynkbook.cache import NoCache
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.transport import Session
 
@@ -132,7 +133,7 @@ class Thingsee:
         session: Session,
         *,
         client_id: str,
-        cache: ResponseCache | None = None,
+        cache: ResponseCache | NoCache | None = None,
         demo: ThingseeSim | None = None,
         now: Callable[[], float] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
@@ -141,7 +142,9 @@ class Thingsee:
     ) -> None:
         self.session = session
         self.client_id = client_id
-        self.cache = cache
+        self.cache: ResponseCache | NoCache = (
+            cache if cache is not None else NoCache("this client was built without one")
+        )
         self.demo = demo
         self._now = now or (demo.clock.now if demo is not None else time.time)
         self.message_limit = _check_limit(message_limit, "message_limit", MAX_MESSAGE_LIMIT) or 1
@@ -150,7 +153,7 @@ class Thingsee:
 
     def __repr__(self) -> str:
         kind = "demo" if self.demo is not None else "cloud"
-        cache = "on" if self.cache is not None else "off"
+        cache = "on" if self.cache else "off"
         url = self.session.base_url
         return f"<Thingsee {url} client_id={self.client_id!r} ({kind}) cache={cache}>"
 
@@ -165,8 +168,7 @@ class Thingsee:
     def close(self) -> None:
         """Close the HTTP connections (and the cache file, if any)."""
         self.session.close()
-        if self.cache is not None:
-            self.cache.close()
+        self.cache.close()
 
     def __enter__(self) -> Thingsee:
         return self

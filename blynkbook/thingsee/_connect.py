@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from blynkbook.cache import NoCache
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
 
@@ -78,7 +79,8 @@ def _demo(now: str | datetime | float | None) -> Thingsee:
     credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
     auth = ThingseeClientToken(credentials, now=sim.clock.now)
     session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
-    return Thingsee(session, client_id=sim.client_id, demo=sim)
+    not_cached = NoCache("the in-process demo cloud is not cached")
+    return Thingsee(session, client_id=sim.client_id, cache=not_cached, demo=sim)
 
 
 def _cloud(
@@ -107,7 +109,8 @@ def _cloud(
         transport=store.transport(httpx.HTTPTransport()) if store is not None else None,
         lookup=store.lookup if store is not None else None,
     )
-    return Thingsee(session, client_id=client_id, cache=store, now=_fixed_now(now))
+    cache_or_none = store or NoCache("cache=False")
+    return Thingsee(session, client_id=client_id, cache=cache_or_none, now=_fixed_now(now))
 
 
 def _fixed_now(now: str | datetime | float | None) -> Any:

@@ -21,7 +21,9 @@ def test_connect__no_env_means_demo(capsys, caplog, monkeypatch) -> None:
             "<Blynk demo cloud (embedded simulator) http://demo.blynk.local"
         )
         assert cloud.demo.client_secret not in repr(cloud)
-        assert "cache=off" in repr(cloud) and cloud.cache is None
+        assert "cache=off" in repr(cloud) and not cloud.cache
+        assert "demo cloud is not cached" in repr(cloud.cache.info())  # not an AttributeError
+        assert cloud.cache.info()["entries"] == 0 and cloud.cache.clear() == 0
         assert isinstance(cloud, FleetClient) and isinstance(cloud, bb.Blynk)
     assert "embedded demo cloud" in capsys.readouterr().out
     assert "embedded demo cloud" in caplog.text

@@ -78,11 +78,14 @@ def test_a_real_deployment_is_cached_by_default_in_the_user_cache_folder(
 
 def test_cache_false_and_the_demo_have_no_cache(sim: ThingseeSim, base_url: str) -> None:
     with ts.connect(base_url, sim.client_id, sim.client_secret, cache=False) as cloud:
-        assert cloud.cache is None and "cache=off" in repr(cloud)
+        assert not cloud.cache and "cache=off" in repr(cloud)
+        assert repr(cloud.cache.info()) == "<CacheInfo: no cache (cache=False)>"
         cloud.groups()
     assert not default_cache_path().exists()
     with pytest.raises(InputError, match="not cached"):
         ts.connect("demo", cache="somewhere.sqlite")
+    with ts.connect("demo") as demo:
+        assert not demo.cache and demo.cache.info()["entries"] == 0
 
 
 def test_stale_answers_when_the_cloud_fails__attrs_say_so_and_one_warning(

@@ -1,0 +1,43 @@
+"""The summary ``cache.info()`` returns (no requests-cache import needed to build one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["CacheInfo"]
+
+
+class CacheInfo(Mapping[str, Any]):
+    """A read-only summary of the cache (a mapping, with a readable repr)."""
+
+    def __init__(self, **fields: Any) -> None:
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> Any:
+        return self._fields[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:
+        f = self._fields
+        if f["path"] is None:
+            return f"<CacheInfo: no cache ({f['reason']})>"
+        per_endpoint = ", ".join(f"{k} {v}" for k, v in sorted(f["endpoints"].items())) or "none"
+        mode = " (offline)" if f["offline"] else ""
+        return (
+            f"<CacheInfo{mode} {f['path']}\n"
+            f"  {f['entries']} entries for this account, {f['size_bytes'] / 1e6:.1f} MB on disk\n"
+            f"  this session: {f['hits']} hits, {f['misses']} misses\n"
+            f"  per endpoint: {per_endpoint}>"
+        )

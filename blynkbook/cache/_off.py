@@ -1,0 +1,57 @@
+"""The stand-in ``cloud.cache`` of a client with no cache: the in-process demo, ``cache=False``.
+
+It answers the same calls as :class:`~blynkbook.cache.ResponseCache` (nothing to report,
+nothing to clear) and is falsy, so ``if cloud.cache:`` reads naturally.
+
+>>> cache = NoCache("the in-process demo cloud is not cached")
+>>> bool(cache), cache.clear(), cache.info()["entries"]
+(False, 0, 0)
+>>> cache.info()
+<CacheInfo: no cache (the in-process demo cloud is not cached)>
+"""
+
+from __future__ import annotations
+
+from ._info import CacheInfo
+
+__all__ = ["NoCache"]
+
+
+class NoCache:
+    """No on-disk cache; ``reason`` says why (shown by :meth:`info` and the repr)."""
+
+    path = None
+    offline = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<NoCache: {self.reason}>"
+
+    def info(self) -> CacheInfo:
+        """All zero, with the reason there is no cache."""
+        return CacheInfo(
+            path=None,
+            reason=self.reason,
+            offline=False,
+            entries=0,
+            size_bytes=0,
+            hits=0,
+            misses=0,
+            endpoints={},
+        )
+
+    def clear(self, *, all_accounts: bool = False) -> int:
+        """Nothing to drop: 0."""
+        return 0
+
+    def invalidate_device(self, device_id: int) -> int:
+        """Nothing to drop: 0."""
+        return 0
+
+    def close(self) -> None:
+        """Nothing to close."""
