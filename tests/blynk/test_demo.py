@@ -9,6 +9,7 @@ import pytest
 
 import blynkbook as bb
 from blynkbook import _connect
+from blynkbook.cache import ResponseCache
 from blynkbook.errors import InputError
 from blynkbook.panels._protocol import FleetClient
 
@@ -74,7 +75,7 @@ def test_connect__env_credentials(monkeypatch, sim, server) -> None:
 def test_connect__cache_on_for_socket_servers(tmp_path, sim, server) -> None:
     path = tmp_path / "c.sqlite"
     with bb.connect(server.url, sim.client_id, sim.client_secret, cache=path) as cloud:
-        assert "cache=on" in repr(cloud) and cloud.cache is not None
+        assert "cache=on" in repr(cloud) and isinstance(cloud.cache, ResponseCache)
         first = cloud.devices()
         again = cloud.devices()
         assert again.attrs["from_cache"] is True and first.attrs["from_cache"] is False

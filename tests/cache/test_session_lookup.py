@@ -39,7 +39,7 @@ def test_warm_history__no_request_not_even_oauth(
     sent = sim.request_count
     with blynkbook.connect(server=server.url, cache=cache_path, **kwargs) as warm:
         again = _history(warm, device)
-        assert warm.cache is not None
+        assert isinstance(warm.cache, ResponseCache)
         hits = warm.cache.info()["hits"]
     assert sim.request_count == sent
     assert hits > 0

@@ -10,7 +10,7 @@ import pytest
 from thingsee_kit import tuid_of
 
 import blynkbook.thingsee as ts
-from blynkbook.cache import default_cache_path
+from blynkbook.cache import ResponseCache, default_cache_path
 from blynkbook.errors import InputError, OfflineError, StaleDataWarning
 from blynkbook.sim.thingsee import ThingseeSim
 
@@ -63,13 +63,13 @@ def test_a_real_deployment_is_cached_by_default_in_the_user_cache_folder(
 ) -> None:
     tuid = tuid_of(sim, "presence")
     with ts.connect(base_url, sim.client_id, sim.client_secret) as cold:
-        assert cold.cache is not None and cold.cache.path == default_cache_path()
+        assert isinstance(cold.cache, ResponseCache) and cold.cache.path == default_cache_path()
         assert "cache=on" in repr(cold)
         first = cold.messages(tuid, **CLOSED)
     count = sim.request_count
     with ts.connect(base_url, sim.client_id, sim.client_secret) as warm:
         again = warm.messages(tuid, **CLOSED)
-        assert warm.cache is not None
+        assert isinstance(warm.cache, ResponseCache)
         info = warm.cache.info()
     assert again.equals(first)
     assert sim.request_count == count  # every page a hit: no request, not even a token
@@ -95,7 +95,7 @@ def test_stale_answers_when_the_cloud_fails__attrs_say_so_and_one_warning(
         fresh = c.things()
         assert fresh.attrs["stale"] is False and fresh.attrs["from_cache"] is False
         assert c.things().attrs["from_cache"] is True  # every reply a hit
-        assert c.cache is not None
+        assert isinstance(c.cache, ResponseCache)
         c.cache.session.cache.reset_expiration(datetime(2000, 1, 1, tzinfo=UTC))
         sim.faults.set(error_rate=1.0)  # every request now answers 500
         with pytest.warns(StaleDataWarning, match="outdated") as caught:
