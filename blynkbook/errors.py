@@ -5,6 +5,8 @@
     │   └── DatastreamNameError               a datastream name that is unknown or ambiguous
     ├── TransportError                        no usable HTTP response (connect, timeout, dropped)
     ├── OfflineError                          offline mode and the cache has no answer
+    ├── PartialWriteError                     a write sent in chunks stopped part-way;
+    │                                         ``report`` says which chunks landed
     └── APIError                              the cloud answered with an error status
         ├── BadRequestError        400
         ├── AuthError              401, and OAuth errors from the token endpoint
@@ -26,6 +28,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "APIError",
     "AuthError",
@@ -36,6 +40,7 @@ __all__ = [
     "InputError",
     "NotFoundError",
     "OfflineError",
+    "PartialWriteError",
     "RateLimitError",
     "ServerError",
     "StaleDataWarning",
@@ -76,6 +81,16 @@ class OfflineError(BlynkbookError):
         super().__init__(message)
         self.method = method
         self.url = url
+
+
+class PartialWriteError(BlynkbookError):
+    """A write sent in several requests stopped part-way. ``report`` (a DataFrame, one row
+    per chunk) says which chunks landed, which one failed (``status == "failed"``) and which
+    were never sent (``"not sent"``); the error that stopped it is the ``__cause__``."""
+
+    def __init__(self, message: str, *, report: Any) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class APIError(BlynkbookError):

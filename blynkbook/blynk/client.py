@@ -440,7 +440,9 @@ class Blynk:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per
         datastream label; NaN/None cells are skipped. Every cell is checked first, then
         the rows go out 10,000 a request. Returns one report row per chunk with the
-        vendor's skip counters (and per-row reasons with ``debug=True``)."""
+        vendor's skip counters (and per-row reasons with ``debug=True``). When a request
+        fails after earlier chunks landed, :class:`~blynkbook.errors.PartialWriteError`
+        carries the report of every chunk: landed, failed, not sent."""
         if not isinstance(frame, pd.DataFrame) or "device_id" not in frame.columns:
             raise InputError("batch_update needs a DataFrame with a 'device_id' column")
         labels = [str(c) for c in frame.columns if c != "device_id"]
@@ -448,14 +450,22 @@ class Blynk:
             raise InputError("batch_update needs at least one datastream label column")
         rows = self._checked_rows(frame, labels)
         fields = ["deviceId", *labels]
-        report = []
-        for number, part in enumerate(writes.chunks(len(rows), writes.BATCH_UPDATE_CHUNK)):
-            body = {"fields": fields, "updates": rows[part.start : part.stop], "debug": debug}
-            reply = self.session.send("POST", writes.BATCH_UPDATE_PATH, json=body)
-            report.append(writes.batch_update_row(number, len(part), reply.data))
-        for device_id in {int(r[0]) for r in rows}:
-            self._invalidate(device_id)
-        return writes.batch_update_report(report)
+
+        def send(chunk: int, part: range) -> dict[str, Any]:
+            updates = rows[part.start : part.stop]
+            body = {"fields": fields, "updates": updates, "debug": debug}
+            try:
+                reply = self.session.send("POST", writes.BATCH_UPDATE_PATH, json=body)
+            finally:  # also when it failed: it may have landed in part
+                for device_id in dict.fromkeys(int(r[0]) for r in updates):
+                    self._invalidate(device_id)
+            return writes.batch_update_row(chunk, len(part), reply.data)
+
+        def unsent(chunk: int, part: range, status: str) -> dict[str, Any]:
+            return {**writes.batch_update_row(chunk, len(part), None), "status": status}
+
+        parts = writes.chunks(len(rows), writes.BATCH_UPDATE_CHUNK)
+        return writes.send_chunks("batch_update", parts, send, unsent, writes.batch_update_report)
 
     def _checked_rows(self, frame: pd.DataFrame, labels: list[str]) -> list[list[Any]]:
         ids = [admin.check_device_id(d) for d in frame["device_id"].tolist()]
@@ -479,7 +489,9 @@ class Blynk:
     ) -> pd.DataFrame:
         """Import past points (time-indexed Series, or a frame with ``time``/``value``)
         into a numeric datastream, 10,000 points a request. Points older than 30 days
-        are refused before anything is sent. Returns one report row per chunk."""
+        are refused before anything is sent. Returns one report row per chunk; a failure
+        after earlier chunks landed raises :class:`~blynkbook.errors.PartialWriteError`
+        with the report of every chunk."""
         number = admin.check_device_id(device_id)
         row = self._resolve(number, datastream)
         times, raw_values = writes.import_points(series)
@@ -492,17 +504,24 @@ class Blynk:
             )
         values = [writes.check_value(row, _plain(v), device_id=number) for v in raw_values]
         writes.check_import_points(times, now_ms=self._now())
-        report = []
-        for chunk, part in enumerate(writes.chunks(times.size, writes.IMPORT_CHUNK)):
+        stream = int(row["datastream_id"])
+
+        def send(chunk: int, part: range) -> dict[str, Any]:
             points = [{"ts": int(times[i]), "value": values[i]} for i in part]
-            body = {"deviceId": number, "dataStreamId": int(row["datastream_id"]), "values": points}
-            self.session.send("POST", writes.IMPORT_PATH, json=body)
-            report.append({
-                "chunk": chunk, "points": len(part), "status": "accepted",
-                "first": int(times[part.start]), "last": int(times[part.stop - 1]),
-            })  # fmt: skip
-        self._invalidate(number)
-        return writes.import_report(report)
+            body = {"deviceId": number, "dataStreamId": stream, "values": points}
+            try:
+                self.session.send("POST", writes.IMPORT_PATH, json=body)
+            finally:  # also when it failed: it may have landed
+                self._invalidate(number)
+            return unsent(chunk, part, "accepted")
+
+        def unsent(chunk: int, part: range, status: str) -> dict[str, Any]:
+            first, last = int(times[part.start]), int(times[part.stop - 1])
+            return {"chunk": chunk, "points": len(part), "first": first, "last": last,
+                    "status": status}  # fmt: skip
+
+        parts = writes.chunks(times.size, writes.IMPORT_CHUNK)
+        return writes.send_chunks("import_history", parts, send, unsent, writes.import_report)
 
     def set_property(self, device_id: Hashable, datastream: Any, name: str, value: Any) -> None:
         """Set a widget property of a datastream (``"color"``, ``"label"``, ``"min"``, …;

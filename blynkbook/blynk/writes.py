@@ -15,13 +15,13 @@ value and the limit. It returns the value in the form the API wants (enum → it
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from blynkbook.errors import InputError
+from blynkbook.errors import BlynkbookError, InputError, PartialWriteError
 
 from ._frames import frame_from_records
 
@@ -255,6 +255,38 @@ def import_report(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per import chunk: ``chunk``, ``points`` (int64), ``first``, ``last``
     (datetime64[ms, UTC]), ``status`` str (``"accepted"``: the cloud imports asynchronously)."""
     return frame_from_records(rows, IMPORT_SPEC, {k: k for k in IMPORT_SPEC})
+
+
+# chunked sending -----------------------------------------------------------------------------
+def send_chunks(
+    what: str,
+    parts: Sequence[range],
+    send: Callable[[int, range], dict[str, Any]],
+    unsent: Callable[[int, range, str], dict[str, Any]],
+    report: Callable[[Sequence[Mapping[str, Any]]], pd.DataFrame],
+) -> pd.DataFrame:
+    """Send ``parts`` one request each (``send`` returns the chunk's report row) and return
+    the report. When a request fails after some chunks landed, raise
+    :class:`~blynkbook.errors.PartialWriteError` whose ``report`` also holds the failed
+    chunk and the ones never sent (rows from ``unsent(chunk, part, status)``); when the
+    first one fails, nothing landed and its own error is raised."""
+    rows: list[dict[str, Any]] = []
+    for chunk, part in enumerate(parts):
+        try:
+            rows.append(send(chunk, part))
+        except BlynkbookError as exc:
+            if not rows:
+                raise
+            rest = [unsent(n, p, "not sent") for n, p in enumerate(parts) if n > chunk]
+            landed = sum(len(p) for p in parts[:chunk])
+            message = (
+                f"{what} stopped part-way: chunks 0-{chunk - 1} ({landed:,} of "
+                f"{sum(len(p) for p in parts):,}) landed, chunk {chunk} failed ({exc}), "
+                f"{len(rest)} more not sent; .report says which"
+            )
+            full = report([*rows, unsent(chunk, part, "failed"), *rest])
+            raise PartialWriteError(message, report=full) from exc
+    return report(rows)
 
 
 # chunking and import checks ------------------------------------------------------------------

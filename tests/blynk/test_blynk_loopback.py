@@ -18,6 +18,7 @@ from blynkbook.errors import (
     ForbiddenError,
     InputError,
     NotFoundError,
+    PartialWriteError,
     RateLimitError,
     ServerError,
 )
@@ -337,3 +338,62 @@ def test_history__a_fresh_client_looks_templates_up_concurrently(
     fanned.clear()
     cloud.history(stations[:4], "Temperature", "-2h", progress=False)
     assert all(batch != stations[:4] for batch in fanned)  # known now: no lookups
+
+
+def _fail_after_first_send(cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cloud answers 500 to every request after the first write has landed."""
+    real_send = cloud.session.send
+
+    def send(*args: Any, **kwargs: Any) -> Any:
+        reply = real_send(*args, **kwargs)
+        sim.faults.set(error_rate=1.0)
+        return reply
+
+    monkeypatch.setattr(cloud.session, "send", send)
+
+
+def test_import_history__stopped_part_way_says_which_chunks_landed(
+    cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writes, "IMPORT_CHUNK", 500)
+    times = pd.date_range("2026-11-10", periods=1_200, freq="s", tz="UTC")
+    series = pd.Series(np.linspace(0, 50, 1_200), index=times)
+    cloud.schema(1)  # resolved before the cloud starts failing
+    _fail_after_first_send(cloud, sim, monkeypatch)
+    with pytest.raises(PartialWriteError, match="chunk 1 failed") as caught:
+        cloud.import_history(1, "Temperature", series)
+    report = caught.value.report
+    assert report["status"].tolist() == ["accepted", "failed", "not sent"]
+    assert report["points"].tolist() == [500, 500, 200]
+    assert report["first"].iloc[2] == times[1000] and report["last"].iloc[2] == times[-1]
+    assert isinstance(caught.value.__cause__, ServerError)
+    sim.faults.reset()
+    landed = sim.world.history_points(1, 1, ms("2026-11-10"), ms("2026-11-10T00:20:00Z"))
+    assert {t for t, _ in landed} >= {t.value // 10**6 for t in times[:500]}  # chunk 0 is there
+
+
+def test_batch_update__stopped_part_way_says_which_chunks_landed(
+    cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writes, "BATCH_UPDATE_CHUNK", 2)
+    frame = pd.DataFrame({"device_id": [41, 42, 43, 44, 45], "Mode": ["eco"] * 5})
+    cloud.batch_update(frame.iloc[:1])  # schemas known before the cloud starts failing
+    _fail_after_first_send(cloud, sim, monkeypatch)
+    sim.faults.reset()
+    with pytest.raises(PartialWriteError) as caught:
+        cloud.batch_update(frame)
+    report = caught.value.report
+    assert report["rows"].tolist() == [2, 2, 1]
+    assert report["status"].tolist()[1:] == ["failed", "not sent"]
+    assert "chunks 0-0 (2 of 5) landed" in str(caught.value)
+
+
+def test_a_failing_first_chunk_raises_its_own_error(
+    cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writes, "BATCH_UPDATE_CHUNK", 2)
+    frame = pd.DataFrame({"device_id": [41, 42, 43], "Mode": ["eco"] * 3})
+    cloud.schema(41)
+    sim.faults.set(error_rate=1.0)
+    with pytest.raises(ServerError):  # nothing landed: no partial report to give
+        cloud.batch_update(frame)
