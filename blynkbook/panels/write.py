@@ -1,7 +1,8 @@
 """WritePanel: set datastream values on the selected devices, behind an explicit Confirm.
 
-One input per writable datastream (from ``client.schema(id)``), chosen by type. Nothing is
-sent when a value changes or on Preview; Preview shows exactly what Confirm will send, and
+One input per writable datastream (from ``client.schema(id)``), chosen by type; with one
+device selected the inputs start at its current values. Nothing is sent when a value
+changes or on Preview; Preview shows exactly what Confirm will send, and
 any change afterwards withdraws that preview.
 
 >>> import blynkbook as bb                                   # doctest: +SKIP
@@ -14,6 +15,7 @@ any change afterwards withdraws that preview.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,41 +59,83 @@ class Field:
         return self.editors[0].value
 
 
-def _number_editor(kind: str, low: float | None, high: float | None) -> widgets.Widget:
-    """Bounded int/float input when the schema gives both limits, else an open one."""
+def _number_editor(
+    kind: str, low: float | None, high: float | None, current: Any = None
+) -> widgets.Widget:
+    """Bounded int/float input when the schema gives both limits, else an open one; it
+    starts at ``current`` when that is a number (kept within the limits), else at 0."""
     integer = kind == "int"
+    start = _number(current)
     if low is not None and high is not None:
         cls = widgets.BoundedIntText if integer else widgets.BoundedFloatText
-        start = min(max(0.0, low), high)
+        start = min(max(0.0 if start is None else start, low), high)
         return cls(value=int(start) if integer else start, min=low, max=high)
-    return widgets.IntText(value=0) if integer else widgets.FloatText(value=0.0)
+    start = 0.0 if start is None else start
+    return widgets.IntText(value=int(start)) if integer else widgets.FloatText(value=start)
 
 
-def _editors(row: pd.Series) -> tuple[widgets.Widget, ...]:
-    """The input widget(s) for one schema row, by its ``type``."""
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float, or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _enum_option(row: pd.Series, current: Any) -> str | None:
+    """The option label a current enum value stands for (a label, or one of its keys)."""
+    options = [str(option) for option in row["options"]]
+    if str(current) in options:
+        return str(current)
+    keys = row.get("option_keys")
+    for key, option in zip(keys if isinstance(keys, list | tuple) else [], options, strict=False):
+        if str(key) == str(current):
+            return option
+    return None
+
+
+def _lon_lat(current: Any) -> tuple[float, float]:
+    """A current location ``[lon, lat]`` within range, else (0, 0)."""
+    if isinstance(current, list | tuple) and len(current) == 2:
+        lon, lat = _number(current[0]), _number(current[1])
+        if lon is not None and lat is not None and abs(lon) <= 180 and abs(lat) <= 90:
+            return lon, lat
+    return 0.0, 0.0
+
+
+def _editors(row: pd.Series, current: Any = None) -> tuple[widgets.Widget, ...]:
+    """The input widget(s) for one schema row, by its ``type``, starting at ``current``
+    (the device's value now) when there is one that fits."""
     kind = str(row["type"])
     if kind == "switch":
-        return (widgets.ToggleButton(value=False, description="on / off"),)
+        on = _number(current) is not None and _number(current) != 0
+        return (widgets.ToggleButton(value=on, description="on / off"),)
     if kind == "enum":
         options = [str(option) for option in row["options"]]
-        return (widgets.Dropdown(options=options, value=options[0] if options else None),)
+        first = options[0] if options else None
+        return (widgets.Dropdown(options=options, value=_enum_option(row, current) or first),)
     if kind == "string":
-        return (widgets.Text(value=""),)
+        return (widgets.Text(value="" if current is None else str(current)),)
     if kind == "location":
-        lon = widgets.BoundedFloatText(value=0.0, min=-180.0, max=180.0, description="lon")
-        lat = widgets.BoundedFloatText(value=0.0, min=-90.0, max=90.0, description="lat")
+        lon0, lat0 = _lon_lat(current)
+        lon = widgets.BoundedFloatText(value=lon0, min=-180.0, max=180.0, description="lon")
+        lat = widgets.BoundedFloatText(value=lat0, min=-90.0, max=90.0, description="lat")
         return (lon, lat)
-    return (_number_editor(kind, _bound(row.get("min")), _bound(row.get("max"))),)
+    return (_number_editor(kind, _bound(row.get("min")), _bound(row.get("max")), current),)
 
 
-def make_field(row: pd.Series, note: str = "") -> Field:
-    """A form row for one schema row: include box, label, editor(s).
+def make_field(row: pd.Series, note: str = "", current: Any = None) -> Field:
+    """A form row for one schema row: include box, label, editor(s), starting at the
+    device's ``current`` value when given (shown as "now: …" too).
 
     Editing a value ticks the include box (that is all it does: nothing is sent).
     """
     label, kind = str(row["label"]), str(row["type"])
     include = widgets.Checkbox(value=False, description=label, indent=False)
-    editors = _editors(row)
+    editors = _editors(row, current)
+    if current is not None:
+        note = " ".join(part for part in (note, f"now: {current}") if part)
     for editor in editors:
         editor.observe(lambda _, box=include: setattr(box, "value", True), names="value")
     units = str(row.get("units") or "")
@@ -246,7 +290,21 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
             self.form.children = tuple(field.row for field in self.fields.values())
             self.status.say(f"{len(self.fields)} writable datastreams", "info")
 
+    def _current_values(self, device_id: Hashable) -> dict[str, Any]:
+        """The device's values now, by label (the form works without them)."""
+        try:
+            frame = self.client.datastreams(device_id)
+        except Exception:  # a form without starting values is still a form
+            return {}
+        return {
+            str(label): value
+            for label, value in zip(frame["label"], frame["value"], strict=True)
+            if value is not None and not (isinstance(value, float) and math.isnan(value))
+        }
+
     def _build_fields(self, selected: Sequence[Hashable]) -> dict[str, Field]:
+        # one device: its inputs start at its values now; several: at neutral defaults
+        current = self._current_values(selected[0]) if len(selected) == 1 else {}
         rows: dict[str, pd.Series] = {}
         counts: dict[str, int] = {}
         for device_id in selected:
@@ -257,6 +315,10 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
                 counts[str(row["label"])] = counts.get(str(row["label"]), 0) + 1
         total = len(selected)
         return {
-            label: make_field(row, "" if counts[label] == total else f"({counts[label]}/{total})")
+            label: make_field(
+                row,
+                "" if counts[label] == total else f"({counts[label]}/{total})",
+                current.get(label),
+            )
             for label, row in rows.items()
         }

@@ -3,7 +3,7 @@
 - ``fleet``: a :class:`FakeFleet`, a small in-memory FleetClient that records every call.
   Six devices: three weather stations, two trackers, one smart plug (integer ids).
 - ``string_fleet``: the same fleet with Thingsee-style string ids.
-- ``demo_cloud``: the embedded demo cloud (skipped until ``bb.connect`` exists).
+- ``demo_cloud``: the embedded demo cloud.
 
 Widgets need no kernel: ipywidgets falls back to a dummy comm, observers fire
 synchronously on ``.value = ...`` and ``Button.click()`` calls its handlers at once.
@@ -229,9 +229,8 @@ def bare_fleet() -> BareFleet:
 
 @pytest.fixture
 def demo_cloud() -> Any:
-    bb = pytest.importorskip("blynkbook")
-    if not hasattr(bb, "connect"):
-        pytest.skip("blynkbook.connect is not there yet")
+    import blynkbook as bb
+
     return bb.connect("demo", now="2026-11-20T12:00:00Z")
 
 

@@ -146,3 +146,39 @@ def test_write__selection_change_rebuilds_form_and_withdraws_preview(fleet):
     assert panel.confirm_button.disabled
     panel.confirm_button.click()
     assert fleet.writes == []
+
+
+def test_write__one_device_s_inputs_start_at_its_values_now(fleet):
+    fleet.values.update(
+        {(6, "Power Switch"): 1, (6, "Mode"): "comfort", (6, "Power"): 5000.0, (6, "Note"): "lab"}
+    )
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    start = {label: field.editors[0].value for label, field in panel.fields.items()}
+    assert start == {"Power Switch": True, "Mode": "comfort", "Power": 3000.0, "Note": "lab"}
+    assert not any(field.include.value for field in panel.fields.values())  # nothing ticked
+    assert "now: lab" in panel.fields["Note"].row.children[-1].value
+    panel.picker.selected = (5, 6)  # several devices: neutral defaults, no value reads
+    reads = fleet.count("datastreams")
+    panel.picker.selected = (1, 6)
+    assert fleet.count("datastreams") == reads
+    assert panel.fields["Note"].editors[0].value == ""
+
+
+def test_write__demo_enum_keys_map_to_their_labels(demo_cloud):
+    panel = WritePanel(demo_cloud)
+    panel.picker.selected = (41,)
+    now = demo_cloud.datastreams(41).set_index("label")["value"]
+    assert panel.fields["Mode"].editors[0].value == ["eco", "comfort", "boost"][int(now["Mode"])]
+    assert panel.fields["Power Switch"].editors[0].value == bool(int(now["Power Switch"]))
+    assert panel.fields["Note"].editors[0].value == now["Note"]
+
+
+def test_write__values_that_cannot_be_read_leave_defaults(fleet, monkeypatch):
+    def broken(device_id):
+        raise RuntimeError("cloud down")
+
+    monkeypatch.setattr(fleet, "datastreams", broken)
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    assert panel.fields["Mode"].editors[0].value == "eco" and panel.last_error is None
