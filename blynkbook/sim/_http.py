@@ -11,8 +11,12 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from ._server import LoopbackServer
+    from ._transport import InProcessTransport
 
 __all__ = [
     "DropConnection",
@@ -191,6 +195,18 @@ class WSGIApp:
 
     def handle(self, request: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def transport(self) -> InProcessTransport:
+        """An httpx transport that mounts this cloud in-process."""
+        from ._transport import InProcessTransport
+
+        return InProcessTransport(self)
+
+    def serve(self, port: int = 0) -> LoopbackServer:
+        """Serve this cloud on 127.0.0.1 in a daemon thread (``port=0``: any free port)."""
+        from ._server import serve
+
+        return serve(self, port=port)
 
     def respond(self, request: Request) -> Response:
         try:

@@ -9,8 +9,6 @@ from datetime import datetime
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
 from .._http import Request, Response, Router, WSGIApp
-from .._server import LoopbackServer, serve
-from .._transport import InProcessTransport
 from .datastreams import DatastreamEndpoints
 from .devices import DeviceEndpoints
 from .fleet import ACME_ORG, build_fleet
@@ -90,14 +88,6 @@ class BlynkSim(WSGIApp):
         with self.lock:
             client_id = self.tokens.client_of(request)
         return f"client:{client_id}" if client_id else f"peer:{request.client}"
-
-    def transport(self) -> InProcessTransport:
-        """An httpx transport that mounts this cloud in-process."""
-        return InProcessTransport(self)
-
-    def serve(self, port: int = 0) -> LoopbackServer:
-        """Serve this cloud on 127.0.0.1 in a daemon thread (``port=0``: any free port)."""
-        return serve(self, port=port)
 
     def __repr__(self) -> str:
         return f"<BlynkSim seed={self.seed} devices={len(self.world.devices)} clock={self.clock!r}>"

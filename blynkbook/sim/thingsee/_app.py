@@ -21,8 +21,6 @@ from typing import Any
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
 from .._http import HTTPFailure, Request, Response, Router, WSGIApp
-from .._server import LoopbackServer, serve
-from .._transport import InProcessTransport
 from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, World
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
@@ -132,14 +130,6 @@ class ThingseeSim(WSGIApp):
     @property
     def client_secret(self) -> str:
         return DEMO_CLIENT_SECRET
-
-    def transport(self) -> InProcessTransport:
-        """An httpx transport that calls this app in-process."""
-        return InProcessTransport(self)
-
-    def serve(self, port: int = 0) -> LoopbackServer:
-        """Serve this app on 127.0.0.1 in a background thread."""
-        return serve(self, port=port)
 
     def issued_tokens(self) -> list[str]:
         """Every token handed out so far (ground truth for tests that hunt for leaks)."""
