@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from blynkbook._frames import coerce, empty_frame
 from blynkbook._provenance import with_meta
 from blynkbook.cache import NoCache
 from blynkbook.errors import InputError
@@ -21,7 +22,7 @@ from blynkbook.transport import Reply, Session, redact_url
 
 from .._time import time_window, wall_clock_ms
 from . import admin, datastreams, devices, history, writes
-from ._frames import coerce, empty_frame, frame_from_records
+from ._frames import frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
 

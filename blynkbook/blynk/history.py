@@ -25,10 +25,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
 from blynkbook.transport import Reply, Session
 
-from ._frames import TIME_DTYPE
 from ._paging import MAX_PAGE_SIZE, page_count
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Column specs of every Thingsee frame, so empty results have the same columns and dtypes.
+"""Column specs of every Thingsee frame, so empty results have the same columns and dtypes
+(dtype names as in :mod:`blynkbook._frames`; Thingsee times are epoch seconds).
 
 >>> empty = frame([], GROUPS)
 >>> list(empty.columns), len(empty)
@@ -8,9 +9,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
+
+from blynkbook._frames import Spec, coerce
 
 __all__ = [
     "ALERTS",
@@ -29,11 +32,9 @@ __all__ = [
     "WRITE_REPORT",
     "conform",
     "frame",
-    "seconds_to_time",
 ]
 
-TIME: Any = "datetime64[ms, UTC]"
-Spec = Mapping[str, Any]  # column → dtype name
+TIME: Final = "time"
 
 GROUPS: Spec = {"group_id": "str", "description": "str"}
 THINGS: Spec = {
@@ -113,30 +114,12 @@ WRITE_REPORT: Spec = {
 }
 
 
-def seconds_to_time(values: Any) -> pd.Series:
-    """Epoch seconds (None allowed) → ``datetime64[ms, UTC]``."""
-    numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
-    times: pd.Series = pd.to_datetime(numbers, unit="s", utc=True).astype(TIME)
-    return times
-
-
 def frame(rows: Sequence[Mapping[str, Any]], spec: Spec) -> pd.DataFrame:
     """A frame with exactly ``spec``'s columns and dtypes; time columns hold epoch seconds."""
     return conform(pd.DataFrame(list(rows), columns=list(spec)), spec)
 
 
 def conform(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """``data`` reduced to ``spec``'s columns in order, each cast to its dtype.
-
-    Time columns may hold epoch seconds or datetimes already.
-    """
-    data = data.reindex(columns=list(spec))
-    for column, dtype in spec.items():
-        if dtype == TIME:
-            is_time = pd.api.types.is_datetime64_any_dtype(data[column])
-            data[column] = data[column].astype(TIME) if is_time else seconds_to_time(data[column])
-        elif dtype == "bool":
-            data[column] = data[column].fillna(False).astype(bool)
-        elif dtype != "object":
-            data[column] = data[column].astype(dtype)
-    return data
+    """``data`` reduced to ``spec``'s columns in order, each cast to its dtype, on a fresh
+    index; time columns may hold epoch seconds or datetimes already."""
+    return coerce(data, spec, epoch="s")

@@ -1,0 +1,71 @@
+"""Column specs and dtype coercion shared by every facade frame.
+
+A spec maps each output column to a dtype name: ``"int64"`` (required ids), ``"Int64"``
+(nullable ints), ``"float64"``, ``"str"``, ``"bool"`` (missing is False), ``"boolean"``
+(nullable), ``"object"`` (mixed values) and ``"time"`` (``datetime64[ms, UTC]``, from
+epoch numbers in the facade's unit, milliseconds for Blynk and seconds for Thingsee, or
+from datetimes; an epoch ≤ 0 means "never" and becomes ``NaT``).
+
+>>> frame = coerce(pd.DataFrame({"id": [1], "seen": [1_700_000_000]}), {"id": "int64",
+...     "seen": "time", "name": "str"}, epoch="s")
+>>> frame.dtypes.astype(str).tolist(), str(frame["seen"][0])
+(['int64', 'datetime64[ms, UTC]', 'str'], '2023-11-14 22:13:20+00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = ["TIME_DTYPE", "Epoch", "Spec", "coerce", "empty_frame", "to_time"]
+
+Spec = Mapping[str, str]
+Epoch = Literal["ms", "s"]
+TIME_DTYPE = pd.DatetimeTZDtype(unit="ms", tz="UTC")
+
+
+def to_time(values: Any, epoch: Epoch = "ms") -> pd.Series:
+    """Epoch numbers (ints, floats or None; ≤ 0 means never) or datetimes as
+    ``datetime64[ms, UTC]``."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.astype(TIME_DTYPE)
+    numbers = pd.to_numeric(series.astype("object"), errors="coerce")
+    numbers = numbers.where(numbers > 0)
+    return pd.to_datetime(numbers, unit=epoch, utc=True).astype(TIME_DTYPE)
+
+
+def _coerce_column(values: pd.Series, dtype: str, epoch: Epoch) -> pd.Series:
+    if dtype == "time":
+        return to_time(values, epoch)
+    if dtype == "str":
+        return values.astype("object").where(values.notna(), None).astype("str")
+    if dtype == "object":
+        return values.astype("object")
+    if dtype == "Int64":
+        return pd.to_numeric(values, errors="coerce").astype("Int64")
+    if dtype == "float64":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if dtype == "bool":
+        return values.astype("object").where(values.notna(), False).astype(bool)
+    if dtype == "boolean":
+        return values.astype("boolean")
+    out: pd.Series = values.astype(dtype)  # type: ignore[call-overload]
+    return out
+
+
+def coerce(frame: pd.DataFrame, spec: Spec, *, epoch: Epoch = "ms") -> pd.DataFrame:
+    """``frame`` with exactly the spec's columns, in order, each in its dtype (missing
+    columns are all-missing), on a fresh ``RangeIndex``."""
+    columns = {}
+    for name, dtype in spec.items():
+        values = frame[name] if name in frame.columns else pd.Series([None] * len(frame))
+        columns[name] = _coerce_column(values.reset_index(drop=True), dtype, epoch)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def empty_frame(spec: Spec) -> pd.DataFrame:
+    """A frame with no rows and the spec's columns and dtypes."""
+    return coerce(pd.DataFrame(), spec)
