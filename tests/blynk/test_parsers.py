@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from blynkbook import _time
-from blynkbook.blynk import admin, datastreams, devices, history, writes
 from blynkbook._frames import TIME_DTYPE, empty_frame
+from blynkbook.blynk import admin, datastreams, devices, history, writes
 from blynkbook.blynk._names import resolve_datastream
 from blynkbook.errors import DatastreamNameError, InputError
 
