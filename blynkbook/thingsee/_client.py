@@ -44,6 +44,8 @@ INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retir
 DAY = 86_400
 ONLINE_WITHIN = 2 * 3600  # a thing that reported in the last two hours counts as online
 MAX_MESSAGE_LIMIT = 1000
+#: A message pull of more parts (things × time windows) than this shows a progress bar.
+PROGRESS_THRESHOLD = 20
 _TUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KNOWN_FIELDS = sorted({s.field for s in FIELDS})
 
@@ -138,7 +140,7 @@ class Thingsee:
         now: Callable[[], float] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
         message_window: int = 2 * DAY,
-        progress: bool = False,
+        progress: bool | None = None,
     ) -> None:
         self.session = session
         self.client_id = client_id
@@ -184,8 +186,13 @@ class Thingsee:
     def _data(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.session.get(path, params).data["data"]
 
-    def _map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str) -> list[Any]:
-        return self.session.map(fn, items, desc=desc, progress=self.progress)
+    def _map(
+        self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str, *, long: bool = False
+    ) -> list[Any]:
+        """``session.map``; a pull that may be ``long`` shows a progress bar when it has more
+        than :data:`PROGRESS_THRESHOLD` parts (``progress=True``: always; False: never)."""
+        wanted = self.progress if self.progress is not None else len(items) > PROGRESS_THRESHOLD
+        return self.session.map(fn, items, desc=desc, progress=long and wanted)
 
     # -- deployment groups ----------------------------------------------------------------
 
@@ -263,7 +270,8 @@ class Thingsee:
                 lambda a, b: self._message_page(tuid, base, a, b), lo, hi, limit=self.message_limit
             )
 
-        return dedupe(m for batch in self._map(pull, tasks, "messages") for m in batch)
+        batches = self._map(pull, tasks, "messages", long=True)
+        return dedupe(m for batch in batches for m in batch)
 
     def _message_page(self, tuid: str, base: Mapping[str, Any], lo: int, hi: int) -> list[Message]:
         params = {**base, "from": lo, "to": hi, "limit": self.message_limit}

@@ -41,6 +41,7 @@ def connect(
     cache: CacheSetting = None,
     offline: bool = False,
     now: str | datetime | float | None = None,
+    progress: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Thingsee:
     """A :class:`Thingsee` client for a deployment, or for the embedded demo cloud.
@@ -51,6 +52,7 @@ def connect(
     ``base_url="demo"``, the simulator runs in-process (``now`` then fixes its clock).
     ``cache`` and ``offline`` as in :func:`blynkbook.connect`: a real deployment's reads
     are cached in the user cache folder unless ``cache=False``; the demo is not cached.
+    ``progress``: None shows a bar on message pulls of more than 20 parts; True, False.
 
     >>> cloud = connect("demo", now="2026-11-20T12:00:00Z")
     >>> str(cloud.now())
@@ -61,7 +63,7 @@ def connect(
     if base_url is None or base_url == DEMO:
         if cache not in (None, False):
             raise InputError(f"cache={cache!r}: the in-process demo cloud is not cached")
-        return _demo(now)
+        return _demo(now, progress)
     client_id = client_id or env.get(ENV_CLIENT_ID)
     client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
     if not client_id or not client_secret:
@@ -69,10 +71,12 @@ def connect(
             f"client_id and client_secret are needed for {base_url!r} "
             f"(arguments or {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET})"
         )
-    return _cloud(base_url, client_id, client_secret, cache=cache, offline=offline, now=now)
+    return _cloud(
+        base_url, client_id, client_secret, cache=cache, offline=offline, now=now, progress=progress
+    )
 
 
-def _demo(now: str | datetime | float | None) -> Thingsee:
+def _demo(now: str | datetime | float | None, progress: bool | None) -> Thingsee:
     from blynkbook.sim.thingsee import ThingseeSim
 
     sim = ThingseeSim(now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
@@ -80,7 +84,7 @@ def _demo(now: str | datetime | float | None) -> Thingsee:
     auth = ThingseeClientToken(credentials, now=sim.clock.now)
     session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
     not_cached = NoCache("the in-process demo cloud is not cached")
-    return Thingsee(session, client_id=sim.client_id, cache=not_cached, demo=sim)
+    return Thingsee(session, client_id=sim.client_id, cache=not_cached, demo=sim, progress=progress)
 
 
 def _cloud(
@@ -91,6 +95,7 @@ def _cloud(
     cache: CacheSetting,
     offline: bool,
     now: str | datetime | float | None,
+    progress: bool | None,
 ) -> Thingsee:
     from blynkbook.cache import open_cache  # requests-cache loads only for real servers
 
@@ -110,7 +115,9 @@ def _cloud(
         lookup=store.lookup if store is not None else None,
     )
     cache_or_none = store or NoCache("cache=False")
-    return Thingsee(session, client_id=client_id, cache=cache_or_none, now=_fixed_now(now))
+    return Thingsee(
+        session, client_id=client_id, cache=cache_or_none, now=_fixed_now(now), progress=progress
+    )
 
 
 def _fixed_now(now: str | datetime | float | None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -325,3 +326,31 @@ def test_trail_is_empty_and_write_reports(sim: ThingseeSim, cloud: Thingsee) -> 
     assert list(report["status"]) == ["written", "skipped", "skipped"]
     assert "60..86400" in report["reason"].iloc[1]
     assert sim.world.commands[tuid][-1]["command"]["mode"] == 1
+
+
+BAR_CASES = [(None, 2, False), (None, 60, True), (False, 60, False), (True, 2, True)]
+
+
+@pytest.mark.parametrize(("setting", "days", "bar"), BAR_CASES)
+def test_message_pulls_show_a_progress_bar_when_long(
+    cloud: Thingsee,
+    sim: ThingseeSim,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: bool | None,
+    days: int,
+    bar: bool,
+) -> None:
+    shown: list[bool] = []
+    real_map = cloud.session.map
+
+    def spy(fn: Any, items: Any, *, desc: str | None = None, progress: bool = False) -> Any:
+        shown.append(progress)
+        return real_map(fn, items, desc=desc, progress=False)
+
+    monkeypatch.setattr(cloud.session, "map", spy)
+    cloud.progress = setting
+    cloud.raw_messages(tuid_of(sim, "presence"), start=f"-{days}d")  # 2-day windows
+    assert shown == [bar]
+    shown.clear()
+    cloud.things()  # reads that fan out but are not long pulls never show one
+    assert not any(shown)
