@@ -434,8 +434,9 @@ class Blynk:
         self._invalidate(number)
         return writes.write_report(number, [(str(row["label"]), clean) for row, clean in checked])
 
-    def _invalidate(self, device_id: int) -> None:
-        self.cache.invalidate_device(device_id)
+    def _invalidate(self, *device_ids: int) -> None:
+        """Drop the cached reads a write to these devices made stale (one pass)."""
+        self.cache.invalidate_devices(device_ids)
 
     def batch_update(self, frame: pd.DataFrame, *, debug: bool = False) -> pd.DataFrame:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per
@@ -458,8 +459,7 @@ class Blynk:
             try:
                 reply = self.session.send("POST", writes.BATCH_UPDATE_PATH, json=body)
             finally:  # also when it failed: it may have landed in part
-                for device_id in dict.fromkeys(int(r[0]) for r in updates):
-                    self._invalidate(device_id)
+                self._invalidate(*{int(r[0]) for r in updates})
             return writes.batch_update_row(chunk, len(part), reply.data)
 
         def unsent(chunk: int, part: range, status: str) -> dict[str, Any]:

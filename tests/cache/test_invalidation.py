@@ -175,6 +175,13 @@ def test_invalidate_device__public_helper(client: httpx.Client, cache: ResponseC
     assert not only_if_cached_hit(client, VALUES, {"deviceId": 1})
 
 
+def test_invalidate_devices__many_in_one_call(client: httpx.Client, cache: ResponseCache) -> None:
+    warm(client, *((VALUES, {"deviceId": d}) for d in (1, 2, 3)))
+    assert cache.invalidate_devices([1, 3]) == 2
+    assert only_if_cached_hit(client, VALUES, {"deviceId": 2})
+    assert not only_if_cached_hit(client, VALUES, {"deviceId": 3})
+
+
 def test_writes_by_one_account__invalidate_another_accounts_reads(
     client: httpx.Client, cache: ResponseCache
 ) -> None:
