@@ -431,12 +431,7 @@ class Blynk:
             self.session.send(
                 "POST", writes.WRITE_MANY_PATH, json={"deviceId": number, "values": values}
             )
-        self._invalidate(number)
         return writes.write_report(number, [(str(row["label"]), clean) for row, clean in checked])
-
-    def _invalidate(self, *device_ids: int) -> None:
-        """Drop the cached reads a write to these devices made stale (one pass)."""
-        self.cache.invalidate_devices(device_ids)
 
     def batch_update(self, frame: pd.DataFrame, *, debug: bool = False) -> pd.DataFrame:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per
@@ -454,19 +449,17 @@ class Blynk:
         fields = ["deviceId", *labels]
 
         def send(chunk: int, part: range) -> dict[str, Any]:
-            updates = rows[part.start : part.stop]
-            body = {"fields": fields, "updates": updates, "debug": debug}
-            try:
-                reply = self.session.send("POST", writes.BATCH_UPDATE_PATH, json=body)
-            finally:  # also when it failed: it may have landed in part
-                self._invalidate(*{int(r[0]) for r in updates})
+            body = {"fields": fields, "updates": rows[part.start : part.stop], "debug": debug}
+            reply = self.session.send("POST", writes.BATCH_UPDATE_PATH, json=body)
             return writes.batch_update_row(chunk, len(part), reply.data)
 
-        def unsent(chunk: int, part: range, status: str) -> dict[str, Any]:
+        def status_row(chunk: int, part: range, status: str) -> dict[str, Any]:
             return {**writes.batch_update_row(chunk, len(part), None), "status": status}
 
         parts = writes.chunks(len(rows), writes.BATCH_UPDATE_CHUNK)
-        return writes.send_chunks("batch_update", parts, send, unsent, writes.batch_update_report)
+        return writes.send_chunks(
+            "batch_update", parts, send, status_row, writes.batch_update_report
+        )
 
     def _checked_rows(self, frame: pd.DataFrame, labels: list[str]) -> list[list[Any]]:
         ids = [admin.check_device_id(d) for d in frame["device_id"].tolist()]
@@ -510,19 +503,16 @@ class Blynk:
         def send(chunk: int, part: range) -> dict[str, Any]:
             points = [{"ts": int(times[i]), "value": values[i]} for i in part]
             body = {"deviceId": number, "dataStreamId": stream, "values": points}
-            try:
-                self.session.send("POST", writes.IMPORT_PATH, json=body)
-            finally:  # also when it failed: it may have landed
-                self._invalidate(number)
-            return unsent(chunk, part, "accepted")
+            self.session.send("POST", writes.IMPORT_PATH, json=body)
+            return status_row(chunk, part, "accepted")
 
-        def unsent(chunk: int, part: range, status: str) -> dict[str, Any]:
+        def status_row(chunk: int, part: range, status: str) -> dict[str, Any]:
             first, last = int(times[part.start]), int(times[part.stop - 1])
             return {"chunk": chunk, "points": len(part), "first": first, "last": last,
                     "status": status}  # fmt: skip
 
         parts = writes.chunks(times.size, writes.IMPORT_CHUNK)
-        return writes.send_chunks("import_history", parts, send, unsent, writes.import_report)
+        return writes.send_chunks("import_history", parts, send, status_row, writes.import_report)
 
     def set_property(self, device_id: Hashable, datastream: Any, name: str, value: Any) -> None:
         """Set a widget property of a datastream (``"color"``, ``"label"``, ``"min"``, …;
@@ -566,7 +556,6 @@ class Blynk:
         reply = self.session.send(
             "PUT", admin.DEVICE_PATH, params={"deviceId": number}, json={"name": clean}
         )
-        self._invalidate(number)
         return devices.parse_devices([reply.data or {"id": number, "name": clean}])
 
     def delete_device(self, device_id: Hashable) -> None:
@@ -584,7 +573,6 @@ class Blynk:
     def _device_call(self, method: str, path: str, device_id: Hashable) -> None:
         number = admin.check_device_id(device_id)
         self.session.send(method, path, params={"deviceId": number})
-        self._invalidate(number)
         with self._lock:
             self._template_of.pop(number, None)
 
@@ -601,7 +589,6 @@ class Blynk:
         else:
             body = {"deviceId": number, "newOrgId": _positive(to_org, "to_org")}
             self.session.send("POST", admin.TO_ORG_PATH, json=body)
-        self._invalidate(number)
 
     def trigger_event(self, device_id: Hashable, code: str, description: str = "") -> None:
         """Log an event on a device by its template event code (description ≤ 300 chars)."""
@@ -609,7 +596,6 @@ class Blynk:
         clean_code, clean_description = admin.check_event(code, description)
         body = {"deviceId": number, "eventCode": clean_code, "eventDescription": clean_description}
         self.session.send("POST", admin.EVENT_PATH, json=body)
-        self._invalidate(number)
 
     def set_metadata(self, device_id: Hashable, field: Any, value: Any) -> None:
         """Set a metafield of a device, named by id or name."""
@@ -618,7 +604,6 @@ class Blynk:
         field_id = _metafield_id(self.metadata(number), field, number)
         body = {"deviceId": number, "metaFieldId": field_id, "newValue": text}
         self.session.send("POST", admin.METAFIELD_PATH, json=body)
-        self._invalidate(number)
 
 
 # small pure helpers ------------------------------------------------------------------------------

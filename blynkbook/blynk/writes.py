@@ -262,13 +262,13 @@ def send_chunks(
     what: str,
     parts: Sequence[range],
     send: Callable[[int, range], dict[str, Any]],
-    unsent: Callable[[int, range, str], dict[str, Any]],
+    status_row: Callable[[int, range, str], dict[str, Any]],
     report: Callable[[Sequence[Mapping[str, Any]]], pd.DataFrame],
 ) -> pd.DataFrame:
     """Send ``parts`` one request each (``send`` returns the chunk's report row) and return
     the report. When a request fails after some chunks landed, raise
     :class:`~blynkbook.errors.PartialWriteError` whose ``report`` also holds the failed
-    chunk and the ones never sent (rows from ``unsent(chunk, part, status)``); when the
+    chunk and the ones never sent (rows from ``status_row(chunk, part, status)``); when the
     first one fails, nothing landed and its own error is raised."""
     rows: list[dict[str, Any]] = []
     for chunk, part in enumerate(parts):
@@ -277,14 +277,14 @@ def send_chunks(
         except BlynkbookError as exc:
             if not rows:
                 raise
-            rest = [unsent(n, p, "not sent") for n, p in enumerate(parts) if n > chunk]
+            rest = [status_row(n, p, "not sent") for n, p in enumerate(parts) if n > chunk]
             landed = sum(len(p) for p in parts[:chunk])
             message = (
                 f"{what} stopped part-way: chunks 0-{chunk - 1} ({landed:,} of "
                 f"{sum(len(p) for p in parts):,}) landed, chunk {chunk} failed ({exc}), "
                 f"{len(rest)} more not sent; .report says which"
             )
-            full = report([*rows, unsent(chunk, part, "failed"), *rest])
+            full = report([*rows, status_row(chunk, part, "failed"), *rest])
             raise PartialWriteError(message, report=full) from exc
     return report(rows)
 

@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,11 +243,7 @@ class ResponseCache:
 
     def invalidate_device(self, device_id: int) -> int:
         """Drop every cached read about one device; returns how many entries went."""
-        return self.invalidate_devices([device_id])
-
-    def invalidate_devices(self, device_ids: Iterable[int]) -> int:
-        """Drop every cached read about any of these devices, in one pass over the keys."""
-        return self._drop(Invalidation(device_ids=frozenset(device_ids)))
+        return self._drop(Invalidation(device_ids=frozenset({device_id})))
 
     def info(self) -> CacheInfo:
         """Path, entries (this account), size on disk, hits and misses this session,

@@ -12,8 +12,6 @@ nothing to clear) and is falsy, so ``if cloud.cache:`` reads naturally.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ._info import CacheInfo
 
 __all__ = ["NoCache"]
@@ -52,10 +50,6 @@ class NoCache:
         return 0
 
     def invalidate_device(self, device_id: int) -> int:
-        """Nothing to drop: 0."""
-        return 0
-
-    def invalidate_devices(self, device_ids: Iterable[int]) -> int:
         """Nothing to drop: 0."""
         return 0
 

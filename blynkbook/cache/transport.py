@@ -96,8 +96,12 @@ class CachedTransport(httpx.BaseTransport):
                 url=redact_url(url),
             )
         body = request.read()
-        response = self._writes.handle_request(request)
-        if 200 <= response.status_code < 300:
+        try:
+            response = self._writes.handle_request(request)
+        except httpx.TransportError:
+            self._cache.after_write(request.method, url, body)  # it may have landed
+            raise
+        if not 400 <= response.status_code < 500:  # landed (2xx), or may have (5xx)
             self._cache.after_write(request.method, url, body)
         return response
 
