@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from blynkbook.blynk import Blynk
-from blynkbook.cache import NoCache
+from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
 
@@ -46,11 +46,6 @@ REGIONS = ("fra1", "lon1", "ny3", "sgp1", "blr1")
 DEMO_MESSAGE = (
     "blynkbook: using the embedded demo cloud (a simulated fleet, nothing leaves this "
     f"process). Set {ENV_SERVER}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to use your own."
-)
-
-DEMO_NOT_CACHED = (
-    "the in-process demo cloud is not cached; serve it with `blynkbook sim` and connect to "
-    "its URL to try the cache"
 )
 
 _announced = False
@@ -137,40 +132,35 @@ def _connect_socket(
     max_concurrency: int,
     timeout: float,
 ) -> Blynk:
-    from blynkbook.cache import open_cache  # requests-cache loads only for real servers
+    from blynkbook.cache import ResponseCache, open_cache  # requests-cache: real servers only
 
-    response_cache = open_cache(cache, server=base, client_id=client_id, offline=offline)
-    replaying = response_cache is not None and response_cache.offline  # argument or env var
-    # offline, no token is asked for: a miss then names the read that had no cached answer
+    store = open_cache(cache, server=base, client_id=client_id, offline=offline)
+    # offline (argument or env var), no token is asked for: a miss then names the read
+    # that had no cached answer
     auth = (
-        None if replaying else OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
+        None
+        if store.offline
+        else OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
     )
-    transport = None
-    if response_cache is not None:
-        limits = httpx.Limits(max_connections=max_concurrency)
-        transport = response_cache.transport(httpx.HTTPTransport(limits=limits))
+    on_disk = store if isinstance(store, ResponseCache) else None
+    limits = httpx.Limits(max_connections=max_concurrency)
     session = Session(
         base,
         auth=auth,
-        transport=transport,
+        transport=on_disk.transport(httpx.HTTPTransport(limits=limits))
+        if on_disk is not None
+        else None,
         max_concurrency=max_concurrency,
         timeout=timeout,
-        lookup=response_cache.lookup if response_cache is not None else None,
+        lookup=on_disk.lookup if on_disk is not None else None,
     )
-    return Blynk(
-        session,
-        server=base,
-        client_id=client_id,
-        cache=response_cache or NoCache("cache=False"),
-        progress=progress,
-    )
+    return Blynk(session, server=base, client_id=client_id, cache=store, progress=progress)
 
 
 def _connect_demo(
     *, cache: CacheSetting, now: str | datetime | float | None, seed: int, progress: bool
 ) -> Blynk:
-    if cache not in (None, False):
-        raise InputError(f"cache={cache!r}: {DEMO_NOT_CACHED}")
+    not_cached = demo_cache(cache)
     from blynkbook.sim.blynk import BlynkSim
 
     sim = BlynkSim(seed=seed, now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
@@ -182,7 +172,7 @@ def _connect_demo(
         session,
         server=DEMO_BASE_URL,
         client_id=sim.client_id,
-        cache=NoCache(DEMO_NOT_CACHED),
+        cache=not_cached,
         demo=sim,
         progress=progress,
         now=sim.clock.now_ms,

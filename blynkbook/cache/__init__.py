@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         open_cache,
     )
     from ._info import CacheInfo
-    from ._off import NoCache
+    from ._off import DEMO_NOT_CACHED, NoCache, demo_cache
     from .policy import (
         BLYNK_READS,
         BLYNK_WRITES,
@@ -53,6 +53,7 @@ __all__ = [
     "ClosedWindow",
     "DEFAULT_CACHE_NAME",
     "DEFAULT_POLICY",
+    "DEMO_NOT_CACHED",
     "DO_NOT_CACHE",
     "NEVER_EXPIRE",
     "NoCache",
@@ -62,6 +63,7 @@ __all__ = [
     "ResponseCache",
     "WriteRule",
     "default_cache_path",
+    "demo_cache",
     "offline_from_env",
     "open_cache",
 ]
@@ -76,6 +78,8 @@ _HOME_OF = {  # name → the submodule that defines it
     "open_cache": "._cache",
     "CacheInfo": "._info",
     "NoCache": "._off",
+    "DEMO_NOT_CACHED": "._off",
+    "demo_cache": "._off",
     "BLYNK_READS": ".policy",
     "BLYNK_WRITES": ".policy",
     "DEFAULT_POLICY": ".policy",

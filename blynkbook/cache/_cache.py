@@ -23,6 +23,7 @@ from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.models.response import CachedResponse
 
 from ._info import CacheInfo
+from ._off import NoCache
 from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
 from .policy import DEFAULT_POLICY, Invalidation, Policy
@@ -78,15 +79,15 @@ def open_cache(
     client_id: str,
     offline: bool = False,
     policy: Policy = DEFAULT_POLICY,
-) -> ResponseCache | None:
-    """The cache a ``connect()`` for a real server asks for, or None for ``cache=False``
-    (offline replay always needs one: then the default file).
+) -> ResponseCache | NoCache:
+    """The cache a ``connect()`` for a real server asks for; a falsy :class:`NoCache` for
+    ``cache=False`` (offline replay always needs one: then the default file).
 
-    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x") is None
-    True
+    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x")
+    <NoCache: cache=False>
     """
     if setting is False and not offline:
-        return None
+        return NoCache("cache=False")
     path = None if setting is None or isinstance(setting, bool) else Path(setting).expanduser()
     return ResponseCache(path, server=server, client_id=client_id, offline=offline, policy=policy)
 

@@ -12,9 +12,16 @@ nothing to clear) and is falsy, so ``if cloud.cache:`` reads naturally.
 
 from __future__ import annotations
 
+from blynkbook.errors import InputError
+
 from ._info import CacheInfo
 
-__all__ = ["NoCache"]
+__all__ = ["DEMO_NOT_CACHED", "NoCache", "demo_cache"]
+
+DEMO_NOT_CACHED = (
+    "the in-process demo cloud is not cached; serve it with `blynkbook sim` and connect to "
+    "its URL to try the cache"
+)
 
 
 class NoCache:
@@ -55,3 +62,11 @@ class NoCache:
 
     def close(self) -> None:
         """Nothing to close."""
+
+
+def demo_cache(setting: object) -> NoCache:
+    """The cache of an in-process demo client: none. Asking for one (a path, True) is an
+    :class:`~blynkbook.errors.InputError`."""
+    if setting not in (None, False):
+        raise InputError(f"cache={setting!r}: {DEMO_NOT_CACHED}")
+    return NoCache(DEMO_NOT_CACHED)

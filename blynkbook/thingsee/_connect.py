@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from blynkbook.cache import NoCache
+from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
 
 from ._client import Thingsee
 
 if TYPE_CHECKING:
-    from blynkbook.cache import CacheSetting
+    from blynkbook.cache import CacheSetting, NoCache
 
 __all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "connect"]
 
@@ -61,9 +61,7 @@ def connect(
     env = os.environ if environ is None else environ
     base_url = base_url or env.get(ENV_BASE_URL) or None
     if base_url is None or base_url == DEMO:
-        if cache not in (None, False):
-            raise InputError(f"cache={cache!r}: the in-process demo cloud is not cached")
-        return _demo(now, progress)
+        return _demo(demo_cache(cache), now, progress)
     client_id = client_id or env.get(ENV_CLIENT_ID)
     client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
     if not client_id or not client_secret:
@@ -76,14 +74,15 @@ def connect(
     )
 
 
-def _demo(now: str | datetime | float | None, progress: bool | None) -> Thingsee:
+def _demo(
+    not_cached: NoCache, now: str | datetime | float | None, progress: bool | None
+) -> Thingsee:
     from blynkbook.sim.thingsee import ThingseeSim
 
     sim = ThingseeSim(now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
     credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
     auth = ThingseeClientToken(credentials, now=sim.clock.now)
     session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
-    not_cached = NoCache("the in-process demo cloud is not cached")
     return Thingsee(session, client_id=sim.client_id, cache=not_cached, demo=sim, progress=progress)
 
 
@@ -97,7 +96,7 @@ def _cloud(
     now: str | datetime | float | None,
     progress: bool | None,
 ) -> Thingsee:
-    from blynkbook.cache import open_cache  # requests-cache loads only for real servers
+    from blynkbook.cache import ResponseCache, open_cache  # requests-cache: real servers only
 
     from ._cache_policy import THINGSEE_POLICY
 
@@ -106,17 +105,17 @@ def _cloud(
         cache, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
     )
     credentials = Credentials(base_url, client_id, client_secret)
-    replaying = store is not None and store.offline  # the argument or BLYNKBOOK_OFFLINE
-    auth = None if replaying else ThingseeClientToken(credentials)  # offline: no token call
+    # offline (argument or BLYNKBOOK_OFFLINE): no token call
+    auth = None if store.offline else ThingseeClientToken(credentials)
+    on_disk = store if isinstance(store, ResponseCache) else None
     session = Session(
         base_url,
         auth=auth,
-        transport=store.transport(httpx.HTTPTransport()) if store is not None else None,
-        lookup=store.lookup if store is not None else None,
+        transport=on_disk.transport(httpx.HTTPTransport()) if on_disk is not None else None,
+        lookup=on_disk.lookup if on_disk is not None else None,
     )
-    cache_or_none = store or NoCache("cache=False")
     return Thingsee(
-        session, client_id=client_id, cache=cache_or_none, now=_fixed_now(now), progress=progress
+        session, client_id=client_id, cache=store, now=_fixed_now(now), progress=progress
     )
 
 
