@@ -26,7 +26,7 @@ from ._info import CacheInfo
 from ._off import NoCache
 from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
-from .policy import DEFAULT_POLICY, Invalidation, Policy
+from .policy import DEFAULT_POLICY, Invalidation, Policy, ReadRule
 from .transport import CachedTransport
 
 __all__ = [
@@ -185,14 +185,19 @@ class ResponseCache:
 
     def cacheable(self, url: str) -> bool:
         """Whether the policy caches GETs of ``url`` at all."""
-        return self.policy.read_rule(urlsplit(url).path).cacheable
+        return self._rule(url).cacheable
 
     def record(self, url: str, *, from_cache: bool) -> None:
-        self._stats.record(self._endpoint(url), from_cache=from_cache)
+        self._stats.record(self._rule(url).name, from_cache=from_cache)
 
     def key_for(self, method: str, url: str, body: bytes | None = None) -> str:
         """The cache key of a request (see :mod:`blynkbook.cache.keys`)."""
-        rule = self.policy.read_rule(urlsplit(url).path)
+        return self._key_under(self._rule(url), method, url, body)
+
+    def _rule(self, url: str) -> ReadRule:
+        return self.policy.read_rule(urlsplit(url).path)
+
+    def _key_under(self, rule: ReadRule, method: str, url: str, body: bytes | None) -> str:
         return request_key(
             self._scope,
             rule.name,
@@ -210,9 +215,11 @@ class ResponseCache:
         """The stored answer to a read when it may be served as is (fresh; any age
         offline), else None: the lookup requests-cache makes, without building a
         ``requests`` request. Entries with a ``Vary`` header are left to requests-cache."""
-        if not self.cacheable(url):
+        rule = self._rule(url)
+        if not rule.cacheable:
             return None
-        entry: CachedResponse | None = self._session.cache.get_response(self.key_for(method, url))
+        key = self._key_under(rule, method, url, None)
+        entry: CachedResponse | None = self._session.cache.get_response(key)
         if entry is None or not self._servable(bool(entry.is_expired), "Vary" in entry.headers):
             return None
         return entry
@@ -225,16 +232,17 @@ class ResponseCache:
         path for hits (``Session(lookup=cache.lookup)``): no httpx request, no auth, no
         thread, and the row is read as stored, with no ``CachedResponse`` built.
         """
-        if not self.cacheable(url):
+        rule = self._rule(url)  # the URL is parsed once for the rule, key and count
+        if not rule.cacheable:
             return None
-        row = self._rows.get(self.key_for("GET", url))
+        row = self._rows.get(self._key_under(rule, "GET", url, None))
         if row is None:
             return None
         answer = read_row(row)
         stale = answer.expired(_utcnow())
         if not self._servable(stale, answer.varies):
             return None
-        self.record(url, from_cache=True)
+        self._stats.record(rule.name, from_cache=True)
         return answer.body, stale
 
     def transport(self, writes: httpx.BaseTransport | None = None) -> httpx.BaseTransport:
@@ -327,9 +335,6 @@ class ResponseCache:
         body = request.body
         raw = body.encode() if isinstance(body, str) else body
         return self.key_for(request.method or "GET", request.url or "", raw)
-
-    def _endpoint(self, url: str) -> str:
-        return self.policy.read_rule(urlsplit(url).path).name
 
     def _all_keys(self) -> list[str]:
         return list(self._session.cache.responses.keys())
