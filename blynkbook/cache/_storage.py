@@ -172,7 +172,7 @@ def strip_secret_fields(body: bytes) -> bytes:
         data = json.loads(body)
     except ValueError:
         return body
-    return json.dumps(_without_secrets(data), separators=(",", ":")).encode()
+    return _compact_json(_without_secrets(data)).encode()
 
 
 def response_is_storable(response: requests.Response) -> bool:
