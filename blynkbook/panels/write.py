@@ -33,13 +33,6 @@ REPORT_COLUMNS = ["device_id", "datastream", "value", "status", "reason"]
 PLAN_COLUMNS = ["device_id", "name", "datastream", "value", "action"]
 
 
-def _bound(value: object) -> float | None:
-    """A schema ``min`` / ``max`` as a float, or None when missing."""
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return None
-    return float(value)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class Field:
     """One writable datastream in the form: an include box and its editor widget(s)."""
@@ -75,7 +68,8 @@ def _number_editor(
 
 
 def _number(value: Any) -> float | None:
-    """``value`` as a finite float, or None."""
+    """``value`` (a current value, a schema ``min`` / ``max``) as a finite float, or None
+    when it is missing or not a number."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -83,9 +77,8 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _enum_option(row: pd.Series, current: Any) -> str | None:
+def _enum_option(row: pd.Series, options: list[str], current: Any) -> str | None:
     """The option label a current enum value stands for (a label, or one of its keys)."""
-    options = [str(option) for option in row["options"]]
     if str(current) in options:
         return str(current)
     keys = row.get("option_keys")
@@ -109,12 +102,13 @@ def _editors(row: pd.Series, current: Any = None) -> tuple[widgets.Widget, ...]:
     (the device's value now) when there is one that fits."""
     kind = str(row["type"])
     if kind == "switch":
-        on = _number(current) is not None and _number(current) != 0
+        on = bool(_number(current))  # missing or 0: off
         return (widgets.ToggleButton(value=on, description="on / off"),)
     if kind == "enum":
         options = [str(option) for option in row["options"]]
         first = options[0] if options else None
-        return (widgets.Dropdown(options=options, value=_enum_option(row, current) or first),)
+        start = _enum_option(row, options, current) or first
+        return (widgets.Dropdown(options=options, value=start),)
     if kind == "string":
         return (widgets.Text(value="" if current is None else str(current)),)
     if kind == "location":
@@ -122,7 +116,7 @@ def _editors(row: pd.Series, current: Any = None) -> tuple[widgets.Widget, ...]:
         lon = widgets.BoundedFloatText(value=lon0, min=-180.0, max=180.0, description="lon")
         lat = widgets.BoundedFloatText(value=lat0, min=-90.0, max=90.0, description="lat")
         return (lon, lat)
-    return (_number_editor(kind, _bound(row.get("min")), _bound(row.get("max")), current),)
+    return (_number_editor(kind, _number(row.get("min")), _number(row.get("max")), current),)
 
 
 def make_field(row: pd.Series, note: str = "", current: Any = None) -> Field:
