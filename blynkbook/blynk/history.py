@@ -27,7 +27,7 @@ import pandas as pd
 
 from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
-from blynkbook.transport import Reply, Session
+from blynkbook.transport import Reply, Session, wants_progress
 
 from ._paging import MAX_PAGE_SIZE, page_count
 
@@ -43,8 +43,6 @@ __all__ = [
 
 HISTORY_PATH = "/api/v1/organization/device/datastream/history"
 HISTORY_SPEC = {"device_id": "int64", "datastream": "str", "value": "float64"}
-#: Show a progress bar by default when a pull needs more requests than this.
-PROGRESS_THRESHOLD = 20
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -155,7 +153,7 @@ class _Progress:
         self.bar: Any = None
 
     def expect(self, requests: int) -> None:
-        wanted = self.setting if self.setting is not None else requests > PROGRESS_THRESHOLD
+        wanted = wants_progress(self.setting, requests)
         if not wanted or requests == 0:
             return
         if self.bar is None:

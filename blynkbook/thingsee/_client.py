@@ -21,7 +21,7 @@ from blynkbook._provenance import with_meta
 from blynkbook._time import time_window
 from blynkbook.cache import NoCache
 from blynkbook.errors import DatastreamNameError, InputError
-from blynkbook.transport import Session
+from blynkbook.transport import Session, wants_progress
 
 from . import _frames as F
 from ._commands import camel_case, check_command, params_for
@@ -44,8 +44,6 @@ INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retir
 DAY = 86_400
 ONLINE_WITHIN = 2 * 3600  # a thing that reported in the last two hours counts as online
 MAX_MESSAGE_LIMIT = 1000
-#: A message pull of more parts (things × time windows) than this shows a progress bar.
-PROGRESS_THRESHOLD = 20
 _TUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KNOWN_FIELDS = sorted({s.field for s in FIELDS})
 
@@ -189,10 +187,11 @@ class Thingsee:
     def _map(
         self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str, *, long: bool = False
     ) -> list[Any]:
-        """``session.map``; a pull that may be ``long`` shows a progress bar when it has more
-        than :data:`PROGRESS_THRESHOLD` parts (``progress=True``: always; False: never)."""
-        wanted = self.progress if self.progress is not None else len(items) > PROGRESS_THRESHOLD
-        return self.session.map(fn, items, desc=desc, progress=long and wanted)
+        """``session.map``; a pull that may be ``long`` shows a progress bar as
+        :func:`~blynkbook.transport.wants_progress` decides (more than 20 parts, unless
+        ``progress`` says otherwise)."""
+        wanted = long and wants_progress(self.progress, len(items))
+        return self.session.map(fn, items, desc=desc, progress=wanted)
 
     # -- deployment groups ----------------------------------------------------------------
 

@@ -18,10 +18,18 @@ from ._auth import Credentials, OAuth2ClientCredentials, ThingseeClientToken, To
 from ._errors import error_from_response, parse_retry_after, transport_error
 from ._redact import RedactingFilter, install_log_redaction, redact_text, redact_url
 from ._retry import RETRY_STATUSES, RetryTransport
-from ._session import DEMO_BASE_URLS, Reply, Session, check_base_url
+from ._session import (
+    DEMO_BASE_URLS,
+    PROGRESS_THRESHOLD,
+    Reply,
+    Session,
+    check_base_url,
+    wants_progress,
+)
 
 __all__ = [
     "DEMO_BASE_URLS",
+    "PROGRESS_THRESHOLD",
     "RETRY_STATUSES",
     "Credentials",
     "OAuth2ClientCredentials",
@@ -38,6 +46,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "transport_error",
+    "wants_progress",
 ]
 
 install_log_redaction()

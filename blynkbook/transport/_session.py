@@ -21,7 +21,15 @@ from ._errors import error_from_response, transport_error
 from ._redact import install_log_redaction, redact_url
 from ._retry import RetryTransport
 
-__all__ = ["DEMO_BASE_URLS", "CacheLookup", "Reply", "Session", "check_base_url"]
+__all__ = [
+    "DEMO_BASE_URLS",
+    "PROGRESS_THRESHOLD",
+    "CacheLookup",
+    "Reply",
+    "Session",
+    "check_base_url",
+    "wants_progress",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,6 +38,8 @@ R = TypeVar("R")
 DEMO_BASE_URLS = frozenset({"http://demo.blynk.local", "http://demo.thingsee.local"})
 
 USER_AGENT = "blynkbook/0.1"
+#: A pull of more requests than this shows a progress bar unless told otherwise.
+PROGRESS_THRESHOLD = 20
 
 Params = Mapping[str, Any]
 #: A cache's fast path: a GET URL → its stored ``(body, stale)`` when that may be served
@@ -313,6 +323,16 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wants_progress(setting: bool | None, requests: int) -> bool:
+    """Whether a pull of ``requests`` shows a progress bar: ``setting`` when given, else
+    only when it has more than :data:`PROGRESS_THRESHOLD` requests.
+
+    >>> wants_progress(None, 21), wants_progress(None, 20), wants_progress(True, 1)
+    (True, False, True)
+    """
+    return setting if setting is not None else requests > PROGRESS_THRESHOLD
 
 
 def _progress_bar(total: int, desc: str | None) -> Any:
