@@ -4,8 +4,9 @@ Tests are organised like the package: tests/sim (the embedded clouds, over a rea
 socket), tests/transport, tests/cache, tests/blynk (the facade), tests/thingsee,
 tests/panels (headless widgets), tests/cli, tests/notebooks, tests/binder and
 tests/browser; the package's shared modules are tested at the top (test_errors,
-test_frames, test_public_api), as is every docstring example (test_docstrings). Each
-folder's conftest.py holds the fixtures of its room.
+test_frames, test_public_api), as are every docstring example (test_docstrings) and the
+environment against uv.lock (test_lock). Each folder's conftest.py holds the fixtures of
+its room.
 
 Credentials in the environment would point tests at a real cloud, so they are removed
 for every test; a test that wants them sets them with monkeypatch. The user cache folder
