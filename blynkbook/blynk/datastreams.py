@@ -21,6 +21,7 @@ __all__ = [
     "TYPE_NAMES",
     "VALUES_PATH",
     "VALUE_SPEC",
+    "is_writable",
     "parse_batch_values",
     "parse_schema",
     "parse_values",
@@ -99,6 +100,25 @@ def _kind(item: Mapping[str, Any]) -> str:
     return kind
 
 
+INPUT_MODES = frozenset({"INPUT", "INPUT_PULL_UP", "INPUT_PULL_DOWN"})
+_PIN_TYPES = {"v": "VIRTUAL", "d": "DIGITAL", "a": "ANALOG"}
+
+
+def is_writable(item: Mapping[str, Any]) -> bool:
+    """Read-only only where the API says so: a digital or analog pin in an input mode.
+
+    Virtual pins (almost every Blynk datastream) have no pin mode and take writes.
+    ``pinType`` missing: the pin's letter says (``d5`` digital, ``a0`` analog, ``v3``).
+
+    >>> is_writable({"pin": "v3", "pinType": "VIRTUAL"}), is_writable({"pin": "d5",
+    ...     "pinType": "DIGITAL", "pinMode": "INPUT"})
+    (True, False)
+    """
+    pin_type = str(item.get("pinType") or _PIN_TYPES.get(str(item.get("pin", ""))[:1].lower(), ""))
+    mode = str(item.get("pinMode") or "").upper()
+    return not (pin_type.upper() in ("DIGITAL", "ANALOG") and mode in INPUT_MODES)
+
+
 def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
     enum_values = item.get("enumValues") or []
     kind = _kind(item)
@@ -108,7 +128,7 @@ def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "options": [str(e.get("value")) for e in enum_values],
         "optionKeys": [e.get("key") for e in enum_values],
-        "writable": str(item.get("pinMode", "")).upper() == "OUTPUT",
+        "writable": is_writable(item),
         "history": kind in NUMERIC_TYPES if history is None else bool(history),
     }
 
@@ -120,7 +140,8 @@ def parse_schema(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     ``type`` str (``double``/``int``/``enum``/``switch``/``string``/``location``),
     ``units`` str, ``min``/``max`` float64 (NaN when unbounded), ``options`` object (enum
     labels, else ``[]``), ``option_keys`` object (the matching enum keys), ``writable`` bool
-    (pin mode OUTPUT), ``history`` bool (keeps numeric history).
+    (False only for a digital/analog pin in an input mode), ``history`` bool (keeps
+    numeric history).
     """
     return frame_from_records([_schema_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
 
