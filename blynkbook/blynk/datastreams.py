@@ -21,6 +21,7 @@ __all__ = [
     "TYPE_NAMES",
     "VALUES_PATH",
     "VALUE_SPEC",
+    "infer_schema",
     "is_writable",
     "parse_batch_values",
     "parse_schema",
@@ -56,6 +57,7 @@ SCHEMA_MAP = {
     "optionKeys": "option_keys",
     "writable": "writable",
     "history": "history",
+    "inferred": "inferred",
 }
 SCHEMA_SPEC = {
     "label": "str",
@@ -70,6 +72,7 @@ SCHEMA_SPEC = {
     "option_keys": "object",
     "writable": "bool",
     "history": "bool",
+    "inferred": "bool",
 }
 
 VALUE_MAP = {
@@ -130,6 +133,7 @@ def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "optionKeys": [e.get("key") for e in enum_values],
         "writable": is_writable(item),
         "history": kind in NUMERIC_TYPES if history is None else bool(history),
+        "inferred": False,
     }
 
 
@@ -141,9 +145,62 @@ def parse_schema(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     ``units`` str, ``min``/``max`` float64 (NaN when unbounded), ``options`` object (enum
     labels, else ``[]``), ``option_keys`` object (the matching enum keys), ``writable`` bool
     (False only for a digital/analog pin in an input mode), ``history`` bool (keeps
-    numeric history).
+    numeric history), ``inferred`` bool (False: read from the template).
     """
     return frame_from_records([_schema_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
+
+
+def _inferred_kind(value: Any) -> str:
+    """A datastream type guessed from a current value (``unknown`` when it has none)."""
+    if isinstance(value, bool):
+        return "unknown"
+    if isinstance(value, int | float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return "location"
+    return "unknown"
+
+
+def _inferred_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    kind = _inferred_kind(item.get("value"))
+    pin = {"pin": item.get("pin")}
+    return {
+        "label": item.get("dataStreamLabel"),
+        "alias": item.get("dataStreamAlias"),
+        "pin": item.get("pin"),
+        "id": item.get("dataStreamId"),
+        "kind": kind,
+        "units": "",
+        "min": None,
+        "max": None,
+        "options": [],
+        "optionKeys": [],
+        "writable": is_writable(pin),  # no pin mode is known: only the server can refuse
+        "history": kind in ("double", "unknown"),
+        "inferred": True,
+    }
+
+
+def infer_schema(payload: Mapping[str, Any] | None) -> pd.DataFrame:
+    """A schema from a device's own datastream list, for clients that may not read its
+    template: same columns as :func:`parse_schema`, ``inferred`` True.
+
+    Names (label, alias, pin, id) are exact; ``type`` is guessed from the current value
+    (a number ``double``, text ``string``, a pair ``location``, no value ``unknown``);
+    units, limits and enum options are unknown, and every datastream counts as writable
+    (no pin mode is readable without the template), so the server has the last word.
+
+    >>> frame = infer_schema({"dataStreams": [{"dataStreamId": 201, "pin": "v10",
+    ...     "dataStreamLabel": "Temperature_Sensor", "dataStreamAlias": "Temperature Sensor",
+    ...     "value": 22.2}]})
+    >>> row = frame.iloc[0]
+    >>> row["label"], row["type"], bool(row["writable"]), bool(row["inferred"])
+    ('Temperature_Sensor', 'double', True, True)
+    """
+    items = list((payload or {}).get("dataStreams") or [])
+    return frame_from_records([_inferred_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
 
 
 def parse_values(device_id: int, payload: Mapping[str, Any] | None) -> pd.DataFrame:
