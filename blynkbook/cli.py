@@ -2,7 +2,8 @@
 
 ``blynkbook lab`` opens JupyterLab on the example notebooks (the main job);
 ``blynkbook sim`` serves an embedded cloud on loopback for other tools and prints the
-demo credentials::
+demo credentials (for Blynk also those of a least-privilege client without template
+access)::
 
     blynkbook lab --port 8890
     blynkbook sim --port 9000 --now 2026-11-20T12:00:00Z
@@ -201,10 +202,25 @@ def run_sim(cloud: str, *, port: int, seed: int, now: str | None) -> int:
         print(f"blynkbook sim: the demo {cloud} cloud is at {server.url}{API_BASE[cloud]}")
         print(f"client id:     {demo.client_id}")
         print(f"client secret: {demo.client_secret}")
+        for line in _narrow_client_lines(demo):
+            print(line)
         print("Ctrl-C stops it.", flush=True)
         stop.wait()
     print("blynkbook sim: stopped.", flush=True)
     return 0
+
+
+def _narrow_client_lines(demo: _DemoCloud) -> list[str]:
+    """The least-privilege demo client's credentials, for clouds that have one."""
+    client_id = getattr(demo, "narrow_client_id", None)
+    secret = getattr(demo, "narrow_client_secret", None)
+    if not client_id or not secret:
+        return []
+    return [
+        "least-privilege client (devices and datastreams, no template access / PRODUCT_VIEW)",
+        f"narrow client id:     {client_id}",
+        f"narrow client secret: {secret}",
+    ]
 
 
 @contextmanager

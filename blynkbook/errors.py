@@ -18,8 +18,10 @@
 Every message names the request by method and *redacted* URL: tokens, secrets and
 passwords never appear in an exception text.
 
-One warning: :class:`StaleDataWarning` (a ``UserWarning``), when the cloud could not be
-reached and cached data was served instead; the frame's ``attrs["stale"]`` says so too.
+Two warnings (both ``UserWarning``): :class:`StaleDataWarning`, when the cloud could not
+be reached and cached data was served instead (the frame's ``attrs["stale"]`` says so
+too); :class:`PermissionWarning`, once per client, when the OAuth client lacks an optional
+permission (templates) and the facade works with less (names NA, schema inferred).
 
 >>> from blynkbook.errors import InputError
 >>> issubclass(InputError, ValueError)
@@ -41,6 +43,7 @@ __all__ = [
     "NotFoundError",
     "OfflineError",
     "PartialWriteError",
+    "PermissionWarning",
     "RateLimitError",
     "ServerError",
     "StaleDataWarning",
@@ -51,6 +54,11 @@ __all__ = [
 
 class StaleDataWarning(UserWarning):
     """The cloud could not be reached, so cached (possibly outdated) data was served."""
+
+
+class PermissionWarning(UserWarning):
+    """The OAuth client lacks an optional permission; the facade goes on with less
+    (the message names the permission and what is reduced)."""
 
 
 class BlynkbookError(Exception):

@@ -24,11 +24,12 @@ def test_status_maps_to_its_class(status: int, cls: type[errors.APIError]) -> No
     assert errors.api_error_for_status(status) is cls
 
 
-def test_every_exception_shares_one_root_and_the_one_warning_is_a_user_warning() -> None:
+def test_every_exception_shares_one_root_and_the_warnings_are_user_warnings() -> None:
     for name in errors.__all__:
         obj = getattr(errors, name)
         if isinstance(obj, type) and issubclass(obj, Warning):
-            assert obj is errors.StaleDataWarning and issubclass(obj, UserWarning)
+            assert obj in (errors.StaleDataWarning, errors.PermissionWarning)
+            assert issubclass(obj, UserWarning)
         elif isinstance(obj, type):
             assert issubclass(obj, errors.BlynkbookError)
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +18,11 @@ import pandas as pd
 from blynkbook._frames import coerce, empty_frame
 from blynkbook._provenance import with_meta
 from blynkbook.cache import NoCache
-from blynkbook.errors import InputError
+from blynkbook.errors import ForbiddenError, InputError, PermissionWarning
 from blynkbook.transport import Reply, Session, redact_url
 
 from .._time import time_window, wall_clock_ms
-from . import admin, datastreams, devices, history, writes
+from . import _permissions, admin, datastreams, devices, history, writes
 from ._frames import frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
@@ -97,6 +98,8 @@ class Blynk:
         self._lock = threading.Lock()
         self._template_of: dict[int, int] = {}
         self._schemas: dict[int, pd.DataFrame] = {}
+        self._device_schemas: dict[int, pd.DataFrame] = {}  # inferred, per device
+        self._template_access: bool | None = None  # None: not known yet
 
     def __repr__(self) -> str:
         kind = "demo cloud (embedded simulator)" if self.demo is not None else "cloud"
@@ -138,9 +141,36 @@ class Blynk:
     # devices -----------------------------------------------------------------------------------
     def templates(self) -> pd.DataFrame:
         """Every template: ``template_id`` int64, ``name``, ``template_code`` (``TMPL…``),
-        ``org_id``, ``parent_id``."""
-        frame, replies = devices.get_templates(self.session)
+        ``org_id``, ``parent_id``. Needs the ``PRODUCT_VIEW`` permission (a
+        :class:`~blynkbook.errors.ForbiddenError` naming it otherwise)."""
+        with _permissions.needs(_permissions.TEMPLATES, "templates()"):
+            frame, replies = devices.get_templates(self.session)
         return with_meta(frame, replies, source=self._source(devices.TEMPLATES_PATH))
+
+    @property
+    def template_access(self) -> bool | None:
+        """Whether this OAuth client may read templates: None until a call found out."""
+        return self._template_access
+
+    def _no_template_access(self) -> None:
+        """Remember that templates answer 403, and say so once per client."""
+        with self._lock:
+            first = self._template_access is not False
+            self._template_access = False
+        if first:
+            warnings.warn(_permissions.TEMPLATE_NOTE, PermissionWarning, stacklevel=4)
+
+    def _templates_if_allowed(self) -> tuple[pd.DataFrame | None, list[Reply]]:
+        """The templates and their replies, or None when this client may not read them."""
+        if self._template_access is False:
+            return None, []
+        try:
+            frame, replies = devices.get_templates(self.session)
+        except ForbiddenError:
+            self._no_template_access()
+            return None, []
+        self._template_access = True
+        return frame, replies
 
     def devices(self) -> pd.DataFrame:
         """Every device of the organization and its sub-organizations (pages of 1000).
@@ -154,6 +184,7 @@ class Blynk:
             devices.DEVICES_PATH,
             {"includeSubOrgDevices": "true"},
             source=self._source(devices.DEVICES_PATH),
+            templates=self._templates_if_allowed,
         )
         self._remember_templates(frame)
         return frame
@@ -172,25 +203,32 @@ class Blynk:
             devices.SEARCH_PATH,
             params,
             source=self._source(devices.SEARCH_PATH),
+            templates=self._templates_if_allowed,
         )
 
     def devices_by_owner(self, email: str) -> pd.DataFrame:
         """Devices owned by the user with this email; same columns as :meth:`devices`."""
         path = "/api/v1/organization/device/by-owner"
         params = {"ownerEmail": _email(email)}
-        return devices.get_devices(self.session, path, params, source=self._source(path))
+        return devices.get_devices(
+            self.session, path, params, source=self._source(path),
+            templates=self._templates_if_allowed,
+        )  # fmt: skip
 
     def devices_by_user_org(self, email: str) -> pd.DataFrame:
         """Devices of the organization this user belongs to; same columns as :meth:`devices`."""
         path = "/api/v1/organization/device/by-user-org"
         params = {"userEmail": _email(email)}
-        return devices.get_devices(self.session, path, params, source=self._source(path))
+        return devices.get_devices(
+            self.session, path, params, source=self._source(path),
+            templates=self._templates_if_allowed,
+        )  # fmt: skip
 
     def device(self, device_id: Hashable) -> pd.DataFrame:
         """One device's details as a one-row frame (see ``devices.DETAILS_SPEC``)."""
         number = admin.check_device_id(device_id)
-        templates, template_replies = devices.get_templates(self.session)
         reply = self._get(devices.DEVICE_PATH + "/baseInfo", {"deviceId": number})
+        templates, template_replies = self._templates_if_allowed()
         frame = devices.parse_device_details(reply.data or {}, templates)
         return with_meta(
             frame, [reply, *template_replies], source=self._source(devices.DEVICE_PATH)
@@ -209,7 +247,8 @@ class Blynk:
         """Tags of one device: ``device_id``, ``tag_id`` int64, ``name`` str, ``owner_org_id``."""
         number = admin.check_device_id(device_id)
         path = devices.DEVICE_PATH + "/tags"
-        reply = self._get(path, {"deviceId": number})
+        with _permissions.needs(_permissions.TAGS, "tags()"):
+            reply = self._get(path, {"deviceId": number})
         return with_meta(
             devices.parse_tags(number, reply.data or []), [reply], source=self._source(path)
         )
@@ -222,7 +261,8 @@ class Blynk:
         params: dict[str, Any] = {"deviceId": number}
         if event_type is not None:
             params["eventType"] = _event_type(event_type)
-        items, replies = fetch_all_pages(self.session, path, params)
+        with _permissions.needs(_permissions.TIMELINE, "timeline()"):
+            items, replies = fetch_all_pages(self.session, path, params)
         return with_meta(devices.parse_timeline(number, items), replies, source=self._source(path))
 
     def logs(self, device_id: Hashable) -> pd.DataFrame:
@@ -236,7 +276,8 @@ class Blynk:
         """Metafield values of one device. Columns: see ``devices.METADATA_SPEC``."""
         number = admin.check_device_id(device_id)
         path = admin.METAFIELD_PATH
-        reply = self._get(path, {"deviceId": number})
+        with _permissions.needs(_permissions.METADATA, "metadata()"):
+            reply = self._get(path, {"deviceId": number})
         frame = devices.parse_metadata(number, reply.data or [])
         return with_meta(frame, [reply], source=self._source(path))
 
@@ -276,21 +317,45 @@ class Blynk:
         frame = datastreams.parse_schema(reply.data or [])
         with self._lock:
             self._schemas[template_id] = frame
+            self._template_access = True
         return frame
 
     def schema(self, device_id: Hashable) -> pd.DataFrame:
         """What a device's datastreams are: ``label``, ``alias``, ``pin``, ``datastream_id``,
         ``type`` (double/int/enum/switch/string/location), ``units``, ``min``, ``max``,
-        ``options``, ``option_keys``, ``writable``, ``history``. Remembered per template
-        for the life of this client."""
+        ``options``, ``option_keys``, ``writable``, ``history``, ``inferred``. Remembered
+        per template for the life of this client.
+
+        A client that may not read templates (no ``PRODUCT_VIEW``) gets the schema the
+        device's own datastream list tells: exact names, types guessed from current values,
+        no limits, ``inferred`` True (see :func:`~blynkbook.blynk.datastreams.infer_schema`).
+        """
         number = admin.check_device_id(device_id)
-        return self._template_schema(self._template_id(number)).copy()
+        if self._template_access is not False:
+            try:
+                return self._template_schema(self._template_id(number)).copy()
+            except ForbiddenError:
+                self._no_template_access()
+        return self._inferred_schema(number).copy()
+
+    def _inferred_schema(self, device_id: int) -> pd.DataFrame:
+        with self._lock:
+            known = self._device_schemas.get(device_id)
+        if known is not None:
+            return known
+        reply = self._get(datastreams.VALUES_PATH, {"deviceId": device_id})
+        frame = datastreams.infer_schema(reply.data)
+        with self._lock:
+            self._device_schemas[device_id] = frame
+        return frame
 
     def forget(self) -> None:
-        """Drop the remembered device → template map and template schemas."""
+        """Drop the remembered device → template map, schemas and what this client may read."""
         with self._lock:
             self._template_of.clear()
             self._schemas.clear()
+            self._device_schemas.clear()
+            self._template_access = None
 
     def datastreams(self, device_id: Hashable) -> pd.DataFrame:
         """Current values of one device: ``device_id``, ``datastream_id`` (int64),
@@ -321,6 +386,12 @@ class Blynk:
     def _learn_templates(self, ids: Sequence[int]) -> None:
         """Look up the templates of devices this client has not seen yet, concurrently
         (one ``baseInfo`` each; after :meth:`devices` they are all known already)."""
+        if self._template_access is False:
+            with self._lock:
+                unknown = [d for d in dict.fromkeys(ids) if d not in self._device_schemas]
+            if len(unknown) > 1:
+                self.session.map(self._inferred_schema, unknown)
+            return
         with self._lock:
             unknown = [d for d in dict.fromkeys(ids) if d not in self._template_of]
         if len(unknown) > 1:
@@ -394,11 +465,7 @@ class Blynk:
         """Devices with a position: ``device_id``, ``name``, ``template`` (str), ``online``
         bool, ``lon``, ``lat`` (float64), ``updated_at``."""
         fleet = self.devices()
-        located: list[int] = []
-        for template_id, group in fleet.dropna(subset=["template_id"]).groupby("template_id"):
-            schema = self._template_schema(int(str(template_id)))
-            if (schema["type"] == "location").any():
-                located.extend(group["device_id"].tolist())
+        located = self._located(fleet)
         if not located:
             return with_meta(empty_frame(LOCATION_SPEC), [], source=self._source("/locations"))
         current = self.values(located)
@@ -406,6 +473,22 @@ class Blynk:
         status = self.online(points["device_id"].tolist()) if len(points) else None
         frame = _join_locations(fleet, points, status)
         return with_meta(frame, [], source=self._source(datastreams.BATCH_PATH))
+
+    def _located(self, fleet: pd.DataFrame) -> list[int]:
+        """Devices whose template has a location datastream; without template access every
+        device (their current values tell which report a position)."""
+        if self._template_access is not False:
+            try:
+                located: list[int] = []
+                known = fleet.dropna(subset=["template_id"])
+                for template_id, group in known.groupby("template_id"):
+                    schema = self._template_schema(int(str(template_id)))
+                    if (schema["type"] == "location").any():
+                        located.extend(group["device_id"].tolist())
+                return located
+            except ForbiddenError:
+                self._no_template_access()
+        return [int(d) for d in fleet["device_id"].tolist()]
 
     # writes ------------------------------------------------------------------------------------
     def write(self, device_id: Hashable, datastream: Any, value: Any = None) -> pd.DataFrame:
@@ -431,7 +514,10 @@ class Blynk:
             self.session.send(
                 "POST", writes.WRITE_MANY_PATH, json={"deviceId": number, "values": values}
             )
-        return writes.write_report(number, [(str(row["label"]), clean) for row, clean in checked])
+        note = writes.SERVER_CHECKS_ONLY if any(bool(r["inferred"]) for r, _ in checked) else ""
+        return writes.write_report(
+            number, [(str(row["label"]), clean) for row, clean in checked], note
+        )
 
     def batch_update(self, frame: pd.DataFrame, *, debug: bool = False) -> pd.DataFrame:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per
@@ -542,7 +628,7 @@ class Blynk:
             body["ownerId"] = _positive(owner_id, "owner_id")
         if org_id is not None:
             body["orgId"] = _positive(org_id, "org_id")
-        templates = self.templates()
+        templates, _ = self._templates_if_allowed()
         body["templateId"] = _template_code(templates, template)
         reply = self.session.send("POST", admin.CREATE_PATH, json=body)
         frame = devices.parse_device_details(reply.data or {}, templates)
@@ -665,7 +751,16 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _template_code(templates: pd.DataFrame, template: Any) -> str:
+def _template_code(templates: pd.DataFrame | None, template: Any) -> str:
+    if templates is None:  # no template access: only a TMPL… code can be sent as it is
+        if isinstance(template, str) and template.startswith("TMPL"):
+            return template
+        raise ForbiddenError(
+            f"create_device() with template {template!r} needs the "
+            f"{_permissions.TEMPLATES} to look it up, which this OAuth client lacks; "
+            "pass the template's TMPL… code instead",
+            status=403,
+        )
     for column in ("template_code", "name", "template_id"):
         hits = templates[templates[column].astype(str) == str(template)]
         if len(hits) == 1:

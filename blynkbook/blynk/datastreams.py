@@ -21,6 +21,8 @@ __all__ = [
     "TYPE_NAMES",
     "VALUES_PATH",
     "VALUE_SPEC",
+    "infer_schema",
+    "is_writable",
     "parse_batch_values",
     "parse_schema",
     "parse_values",
@@ -55,6 +57,7 @@ SCHEMA_MAP = {
     "optionKeys": "option_keys",
     "writable": "writable",
     "history": "history",
+    "inferred": "inferred",
 }
 SCHEMA_SPEC = {
     "label": "str",
@@ -69,6 +72,7 @@ SCHEMA_SPEC = {
     "option_keys": "object",
     "writable": "bool",
     "history": "bool",
+    "inferred": "bool",
 }
 
 VALUE_MAP = {
@@ -99,6 +103,25 @@ def _kind(item: Mapping[str, Any]) -> str:
     return kind
 
 
+INPUT_MODES = frozenset({"INPUT", "INPUT_PULL_UP", "INPUT_PULL_DOWN"})
+_PIN_TYPES = {"v": "VIRTUAL", "d": "DIGITAL", "a": "ANALOG"}
+
+
+def is_writable(item: Mapping[str, Any]) -> bool:
+    """Read-only only where the API says so: a digital or analog pin in an input mode.
+
+    Virtual pins (almost every Blynk datastream) have no pin mode and take writes.
+    ``pinType`` missing: the pin's letter says (``d5`` digital, ``a0`` analog, ``v3``).
+
+    >>> is_writable({"pin": "v3", "pinType": "VIRTUAL"}), is_writable({"pin": "d5",
+    ...     "pinType": "DIGITAL", "pinMode": "INPUT"})
+    (True, False)
+    """
+    pin_type = str(item.get("pinType") or _PIN_TYPES.get(str(item.get("pin", ""))[:1].lower(), ""))
+    mode = str(item.get("pinMode") or "").upper()
+    return not (pin_type.upper() in ("DIGITAL", "ANALOG") and mode in INPUT_MODES)
+
+
 def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
     enum_values = item.get("enumValues") or []
     kind = _kind(item)
@@ -108,8 +131,9 @@ def _schema_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "options": [str(e.get("value")) for e in enum_values],
         "optionKeys": [e.get("key") for e in enum_values],
-        "writable": str(item.get("pinMode", "")).upper() == "OUTPUT",
+        "writable": is_writable(item),
         "history": kind in NUMERIC_TYPES if history is None else bool(history),
+        "inferred": False,
     }
 
 
@@ -120,9 +144,63 @@ def parse_schema(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     ``type`` str (``double``/``int``/``enum``/``switch``/``string``/``location``),
     ``units`` str, ``min``/``max`` float64 (NaN when unbounded), ``options`` object (enum
     labels, else ``[]``), ``option_keys`` object (the matching enum keys), ``writable`` bool
-    (pin mode OUTPUT), ``history`` bool (keeps numeric history).
+    (False only for a digital/analog pin in an input mode), ``history`` bool (keeps
+    numeric history), ``inferred`` bool (False: read from the template).
     """
     return frame_from_records([_schema_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
+
+
+def _inferred_kind(value: Any) -> str:
+    """A datastream type guessed from a current value (``unknown`` when it has none)."""
+    if isinstance(value, bool):
+        return "unknown"
+    if isinstance(value, int | float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return "location"
+    return "unknown"
+
+
+def _inferred_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    kind = _inferred_kind(item.get("value"))
+    pin = {"pin": item.get("pin")}
+    return {
+        "label": item.get("dataStreamLabel"),
+        "alias": item.get("dataStreamAlias"),
+        "pin": item.get("pin"),
+        "id": item.get("dataStreamId"),
+        "kind": kind,
+        "units": "",
+        "min": None,
+        "max": None,
+        "options": [],
+        "optionKeys": [],
+        "writable": is_writable(pin),  # no pin mode is known: only the server can refuse
+        "history": kind in ("double", "unknown"),
+        "inferred": True,
+    }
+
+
+def infer_schema(payload: Mapping[str, Any] | None) -> pd.DataFrame:
+    """A schema from a device's own datastream list, for clients that may not read its
+    template: same columns as :func:`parse_schema`, ``inferred`` True.
+
+    Names (label, alias, pin, id) are exact; ``type`` is guessed from the current value
+    (a number ``double``, text ``string``, a pair ``location``, no value ``unknown``);
+    units, limits and enum options are unknown, and every datastream counts as writable
+    (no pin mode is readable without the template), so the server has the last word.
+
+    >>> frame = infer_schema({"dataStreams": [{"dataStreamId": 201, "pin": "v10",
+    ...     "dataStreamLabel": "Temperature_Sensor", "dataStreamAlias": "Temperature Sensor",
+    ...     "value": 22.2}]})
+    >>> row = frame.iloc[0]
+    >>> row["label"], row["type"], bool(row["writable"]), bool(row["inferred"])
+    ('Temperature_Sensor', 'double', True, True)
+    """
+    items = list((payload or {}).get("dataStreams") or [])
+    return frame_from_records([_inferred_row(item) for item in items], SCHEMA_SPEC, SCHEMA_MAP)
 
 
 def parse_values(device_id: int, payload: Mapping[str, Any] | None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ Device tokens are dropped at parse time: they never reach a frame.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -314,10 +314,23 @@ def get_templates(session: Session) -> tuple[pd.DataFrame, list[Reply]]:
     return parse_templates(items), replies
 
 
+TemplateSource = Callable[[], tuple[pd.DataFrame | None, list[Reply]]]
+
+
 def get_devices(
-    session: Session, path: str, params: Mapping[str, Any], *, source: str
+    session: Session,
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    source: str,
+    templates: TemplateSource | None = None,
 ) -> pd.DataFrame:
-    """Every device a paginated device-list endpoint returns, joined with template names."""
-    templates, template_replies = get_templates(session)
+    """Every device a paginated device-list endpoint returns, joined with template names.
+
+    ``templates`` gives the template frame and its replies (default: fetched here); a
+    frame of None (the client may not read templates) leaves the names NA. The list is
+    fetched first, so a client that may not list devices fails on that, not on templates.
+    """
     items, replies = fetch_all_pages(session, path, params)
-    return with_meta(parse_devices(items, templates), [*replies, *template_replies], source=source)
+    names, template_replies = (templates or (lambda: get_templates(session)))()
+    return with_meta(parse_devices(items, names), [*replies, *template_replies], source=source)

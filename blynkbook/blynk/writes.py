@@ -33,6 +33,7 @@ __all__ = [
     "MAX_IMPORT_AGE_MS",
     "MAX_STRING_BYTES",
     "PROPERTY_NAMES",
+    "SERVER_CHECKS_ONLY",
     "WRITE_SPEC",
     "batch_update_report",
     "batch_update_row",
@@ -56,6 +57,11 @@ MAX_PROPERTY_CHARS = 200
 BATCH_UPDATE_CHUNK = 10_000
 IMPORT_CHUNK = 10_000
 MAX_IMPORT_AGE_MS = 30 * 86_400_000  # "timestamps ≤ 1 month old"
+#: The write report's note when the schema was inferred (no template access).
+SERVER_CHECKS_ONLY = (
+    "checked by the server only: this client may not read the template (PRODUCT_VIEW), "
+    "so local type, range and option checks were reduced"
+)
 
 #: The ``DataStreamPropertyName`` enum of the DataStreams OpenAPI (34 names).
 PROPERTY_NAMES = frozenset(
@@ -180,8 +186,32 @@ def _check_location(row: pd.Series, value: Any, device_id: int) -> list[float]:
     return [lon, lat]
 
 
+def _check_shape(row: pd.Series, value: Any, device_id: int) -> Any:
+    """What is left to check without the template: a value the API can carry at all
+    (a finite number, a string of ≤ 1024 bytes, or a ``[lon, lat]`` pair)."""
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if _is_number(value):
+        if not math.isfinite(float(value)):
+            raise InputError(f"value {value!r} for {_describe(row, device_id)} is not finite")
+        return int(value) if isinstance(value, int | np.integer) else float(value)
+    if isinstance(value, str):
+        return _check_string(row, value, device_id)
+    if isinstance(value, list | tuple | np.ndarray):
+        return _check_location(row, value, device_id)
+    raise InputError(
+        f"value {value!r} for {_describe(row, device_id)} must be a number, a string or a "
+        "[lon, lat] pair"
+    )
+
+
 def check_value(row: pd.Series, value: Any, *, device_id: int) -> Any:
-    """``value`` checked against one schema row, in the form the API expects."""
+    """``value`` checked against one schema row, in the form the API expects.
+
+    An inferred row (no template access) only gets :func:`_check_shape`; the server
+    checks the rest."""
+    if bool(row.get("inferred", False)):
+        return _check_shape(row, value, device_id)
     kind = row["type"]
     if kind == "enum":
         return _check_enum(row, value, device_id)
@@ -209,12 +239,14 @@ def check_property(name: str, value: Any) -> str:
 
 
 # reports -------------------------------------------------------------------------------------
-def write_report(device_id: int, written: Sequence[tuple[str, Any]]) -> pd.DataFrame:
+def write_report(
+    device_id: int, written: Sequence[tuple[str, Any]], note: str = ""
+) -> pd.DataFrame:
     """``device_id`` int64, ``datastream`` str, ``value`` object, ``status`` str
-    (``"written"``), ``reason`` str (empty when written)."""
+    (``"written"``), ``reason`` str (empty, or a note such as :data:`SERVER_CHECKS_ONLY`)."""
     rows = [
         {"device_id": device_id, "datastream": label, "value": value, "status": "written",
-         "reason": ""}
+         "reason": note}
         for label, value in written
     ]  # fmt: skip
     return frame_from_records(rows, WRITE_SPEC, {k: k for k in WRITE_SPEC})

@@ -7,6 +7,7 @@ Kept dependency-free on purpose: the same app object is mounted in-process (thro
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ __all__ = [
     "Router",
     "WSGIApp",
 ]
+
+log = logging.getLogger("blynkbook.sim")
 
 
 class DropConnection(Exception):  # noqa: N818 - it is a signal, not an error
@@ -58,10 +61,11 @@ class Request:
         return out
 
     def json(self) -> Any:
-        """The body parsed as JSON; a 400 failure when it is not JSON."""
+        """The body parsed as JSON; a 400 failure when it is not JSON (or nested too deep
+        to parse: ``RecursionError`` is a malformed body too, not a server fault)."""
         try:
             return json.loads(self.body or b"null")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise HTTPFailure(400, "Invalid request body") from exc
 
 
@@ -119,7 +123,11 @@ Handler = Callable[[Request], Response]
 
 
 class Router:
-    """Maps ``(method, path)`` to a handler; answers 404/405 like a real server would."""
+    """Maps ``(method, path)`` to a handler; answers 404/405 like a real server would.
+
+    A known path asked with any other method (``TRACE``, ``OPTIONS``, a made-up one) is a
+    405 whose ``Allow`` header lists the methods the path does take.
+    """
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], Handler] = {}
@@ -142,8 +150,13 @@ class Router:
         handler = self._routes.get((method.upper(), path))
         if handler is not None:
             return handler
-        if any(p == path for _, p in self._routes):
-            raise HTTPFailure(405, f"Method {method} is not allowed for {path}")
+        allowed = sorted(m for m, p in self._routes if p == path)
+        if allowed:
+            raise HTTPFailure(
+                405,
+                f"Method {method} is not allowed for {path}",
+                headers=[("Allow", ", ".join(allowed))],
+            )
         raise HTTPFailure(404, f"No endpoint {path}")
 
 
@@ -186,8 +199,10 @@ class WSGIApp:
 
     ``__call__`` is the WSGI entry point. A handler raising :class:`HTTPFailure`
     becomes its error response; any other exception becomes a 500 with the
-    vendor's error body, as a real server would answer. :class:`DropConnection`
-    passes through to the server (loopback) or transport (in-process).
+    vendor's error body (:meth:`internal_error`), logged with its traceback on the
+    ``blynkbook.sim`` logger, as a real server would answer: a simulator bug must not
+    look like a network fault. :class:`DropConnection` passes through to the server
+    (loopback) or transport (in-process).
     """
 
     def __init__(self) -> None:
@@ -208,11 +223,20 @@ class WSGIApp:
 
         return serve(self, port=port)
 
+    def internal_error(self) -> HTTPFailure:
+        """The 500 answered for an unexpected exception; clouds override it for their shape."""
+        return HTTPFailure(500, "Internal server error")
+
     def respond(self, request: Request) -> Response:
         try:
             return self.handle(request)
         except HTTPFailure as failure:
             return failure.to_response()
+        except DropConnection:
+            raise
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            return self.internal_error().to_response()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         response = self.respond(request_from_environ(environ))

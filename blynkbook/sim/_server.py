@@ -104,6 +104,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve  # noqa: N815
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, OPTIONS, made-up ones) goes to the app too, which answers
+        # with its own JSON 405, instead of the standard library's HTML 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True

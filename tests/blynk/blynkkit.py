@@ -10,11 +10,28 @@ NOW = "2026-11-20T12:00:00Z"
 
 
 def loopback_client(
-    sim: BlynkSim, url: str, *, secret: str | None = None, retries: int = 5
+    sim: BlynkSim,
+    url: str,
+    *,
+    secret: str | None = None,
+    retries: int = 5,
+    client_id: str | None = None,
 ) -> Blynk:
-    """A client over the socket whose "now" is the sim's clock (its auth uses wall time)."""
-    creds = Credentials(url, sim.client_id, secret or sim.client_secret)
+    """A client over the socket whose "now" is the sim's clock (its auth uses wall time).
+
+    ``client_id`` / ``secret`` default to the sim's full demo client; pass
+    ``sim.narrow_client_id`` and ``sim.narrow_client_secret`` for the least-privilege one.
+    """
+    client_id = client_id or sim.client_id
+    creds = Credentials(url, client_id, secret or sim.client_secret)
     session = Session(
         url, auth=OAuth2ClientCredentials(creds), retries=retries, sleep=lambda _s: None
     )
-    return Blynk(session, server=url, client_id=sim.client_id, now=sim.clock.now_ms)
+    return Blynk(session, server=url, client_id=client_id, now=sim.clock.now_ms)
+
+
+def narrow_client(sim: BlynkSim, url: str) -> Blynk:
+    """The least-privilege demo client (no template access) over the socket."""
+    return loopback_client(
+        sim, url, client_id=sim.narrow_client_id, secret=sim.narrow_client_secret
+    )

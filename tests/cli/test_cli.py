@@ -45,7 +45,7 @@ class RunningSim:
 
     def _read_banner(self) -> dict[str, str]:
         banner: dict[str, str] = {}
-        while "client secret" not in banner:
+        while True:
             try:
                 line = self.lines.get(timeout=BANNER_WAIT_SECONDS)
             except queue.Empty:
@@ -53,12 +53,13 @@ class RunningSim:
             if line is None:
                 self.stop()
                 pytest.fail(f"blynkbook sim printed no credentials; stderr:\n{self.stderr}")
+            if line.startswith("Ctrl-C"):
+                return banner
             if " is at " in line:
                 banner["url"] = line.rsplit(" ", 1)[1].strip()
             elif ":" in line:
                 key, _, value = line.partition(":")
                 banner[key.strip()] = value.strip()
-        return banner
 
     def stop(self) -> int:
         """SIGTERM the server (if still running), wait for it and close its pipes."""
@@ -111,6 +112,19 @@ def test_sim_serves_the_demo_fleet_to_the_printed_credentials(blynk_sim: Running
     page = reply.json()
     assert page["totalElements"] > 0
     assert len(page["content"]) == page["totalElements"]
+
+
+def test_sim_prints_a_least_privilege_client_without_template_access(
+    blynk_sim: RunningSim,
+) -> None:
+    url = blynk_sim.banner["url"]
+    narrow = (blynk_sim.banner["narrow client id"], blynk_sim.banner["narrow client secret"])
+    assert narrow[0] != blynk_sim.banner["client id"]
+    headers = {"Authorization": f"Bearer {org_token(url, *narrow)}"}
+    devices = httpx.get(f"{url}/api/v1/organization/devices", headers=headers)
+    assert devices.status_code == 200 and devices.json()["totalElements"] > 0
+    templates = httpx.get(f"{url}/api/v1/organization/templates", headers=headers)
+    assert templates.status_code == 403 and "PRODUCT_VIEW" in templates.json()["error"]["message"]
 
 
 def test_sim_refuses_wrong_credentials(blynk_sim: RunningSim) -> None:

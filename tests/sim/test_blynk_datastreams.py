@@ -350,6 +350,24 @@ def test_templates_and_their_datastreams(ro_api: httpx.Client) -> None:
     assert missing.status_code == 404
 
 
+def test_template_pins_look_like_the_real_ones(ro_api: httpx.Client) -> None:
+    """Virtual pins carry ``pinType: VIRTUAL`` and no ``pinMode`` (pin modes belong to
+    digital/analog pins); the plug's relay contact is a digital pin in input mode."""
+    templates = ro_api.get(f"{API}/templates").json()["content"]
+    items = [
+        item
+        for t in templates
+        for item in ro_api.get(f"{API}/template/datastreams", params={"templateId": t["id"]}).json()
+    ]
+    virtual = [i for i in items if i["pinType"] == "VIRTUAL"]
+    assert len(virtual) == len(items) - 1
+    assert all("pinMode" not in i and i["pin"].startswith("v") for i in virtual)
+    (relay,) = [i for i in items if i["pinType"] != "VIRTUAL"]
+    assert (relay["label"], relay["pin"], relay["pinType"], relay["pinMode"]) == (
+        "Relay State", "d5", "DIGITAL", "INPUT",
+    )  # fmt: skip
+
+
 def test_sub_org_sees_parent_templates(sim: BlynkSim, base_url: str) -> None:
     from simkit import client_for
 

@@ -64,7 +64,7 @@ def test_fleet_shape(shared_sim: BlynkSim) -> None:
         ({"size": 1001}, "requested page size is too big"),
         ({"size": 0}, "Page size must be between 1 and 1000, got 0."),
         ({"page": -1}, "Page number must be 0 or more, got -1."),
-        ({"page": "x"}, "Invalid value 'x' for parameter 'page'."),
+        ({"page": "x"}, "Invalid value 'x' for parameter 'page': a 32-bit integer expected."),
     ],
 )
 def test_page_limits(ro_api: httpx.Client, params: dict[str, object], message: str) -> None:

@@ -32,6 +32,7 @@ class EchoApp(WSGIApp):
         self.router.add("POST", "/echo", self.echo)
         self.router.add("GET", "/fail", self.fail)
         self.router.add("GET", "/drop", self.drop)
+        self.router.add("GET", "/boom", self.boom)
 
     def handle(self, request: Request) -> Response:
         return self.router.find(request.method, request.path)(request)
@@ -50,6 +51,9 @@ class EchoApp(WSGIApp):
 
     def drop(self, request: Request) -> Response:
         raise DropConnection()
+
+    def boom(self, request: Request) -> Response:
+        return Response.json({"n": int("²")})  # a bug: ValueError escapes the handler
 
 
 @pytest.fixture(params=["loopback", "in-process"])
@@ -89,6 +93,23 @@ def test_failure_renders_platform_error_body(client: httpx.Client) -> None:
 def test_unknown_path_404_and_wrong_method_405(client: httpx.Client) -> None:
     assert client.get("/nowhere").status_code == 404
     assert client.delete("/echo").status_code == 405
+
+
+def test_any_exception_is_a_500_with_the_vendor_body_and_a_logged_traceback(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("ERROR", logger="blynkbook.sim"):
+        reply = client.get("/boom")
+    assert reply.status_code == 500
+    assert reply.json() == {"error": {"message": "Internal server error"}}
+    assert "ValueError" in caplog.text and "Traceback" in caplog.text
+    assert client.get("/echo").status_code == 200
+
+
+def test_405_names_the_allowed_methods(client: httpx.Client) -> None:
+    reply = client.request("TRACE", "/echo")
+    assert reply.status_code == 405 and reply.headers["allow"] == "GET, POST"
+    assert reply.json() == {"error": {"message": "Method TRACE is not allowed for /echo"}}
 
 
 def test_dropped_connection_surfaces_as_httpx_protocol_error(client: httpx.Client) -> None:

@@ -81,6 +81,19 @@ def test_api_also_served_at_root(sim: ThingseeSim, base_url: str) -> None:
 def test_unknown_path_404_and_wrong_method_405(api: httpx.Client) -> None:
     vendor_error(api.get("/nothing/here"), 404)
     vendor_error(api.put("/groups"), 405)
+    reply = api.request("TRACE", "/groups")
+    vendor_error(reply, 405)
+    assert reply.headers["allow"] == "GET, POST"
+
+
+def test_unexpected_exception_is_a_500_in_the_vendor_shape(
+    sim: ThingseeSim, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(request: object) -> object:
+        raise KeyError("a simulator bug")
+
+    monkeypatch.setattr(sim, "handle", broken)
+    assert vendor_error(api.get("/groups"), 500) == "Internal server error"
 
 
 # -- deployment groups ------------------------------------------------------------------

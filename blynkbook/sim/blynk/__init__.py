@@ -12,9 +12,14 @@ The demo fleet: "Acme Field Ops" (org 101, the demo client's) with the sub-org "
 in org 101, online, 60 days of 5-minute history), 16 GPS trackers (2-minute history around
 European cities) and 20 smart plugs, with users, tags, metafields, timeline events and logs.
 
+Two OAuth clients of org 101: ``sim.client_id`` / ``sim.client_secret`` may do everything;
+``sim.narrow_client_id`` / ``sim.narrow_client_secret`` is a least-privilege client (devices
+and datastreams, no template access: ``/templates`` and ``/template/datastreams`` answer it
+403), as a real organization may issue.
+
 Knobs: ``sim.clock`` (``advance(seconds)``), ``sim.faults`` (error/drop/throttle rates,
 latency), ``sim.rate_limit`` (``configure(rate=, burst=)``), ``sim.add_client(org_id,
-platform_scope=True)``, ``sim.tokens.revoke_all()``.
+platform_scope=True, denied=("tags", ...))``, ``sim.tokens.revoke_all()``.
 
 Read-only ground truth for tests of other rooms:
 
@@ -36,7 +41,15 @@ Sim choices where the vendor is silent are listed in ``docs/internals.md`` §2; 
 from __future__ import annotations
 
 from .app import TOKEN_PATH, BlynkSim
-from .oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from .oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, NARROW_CLIENT_ID, NARROW_CLIENT_SECRET
 from .world import World
 
-__all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "TOKEN_PATH", "BlynkSim", "World"]
+__all__ = [
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "NARROW_CLIENT_ID",
+    "NARROW_CLIENT_SECRET",
+    "TOKEN_PATH",
+    "BlynkSim",
+    "World",
+]

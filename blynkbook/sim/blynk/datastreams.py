@@ -15,9 +15,12 @@ from .params import (
     body_object,
     caller,
     int_arg,
+    int_list_arg,
+    json_int,
     optional_int_arg,
     page_args,
     paged,
+    parse_int,
     visible_device,
     visible_org,
 )
@@ -77,6 +80,7 @@ NUMERIC_PROPERTIES = frozenset(
     {"min", "max", "step", "maximumFractionDigits", "opacity", "scale", "rotation"}
 )
 COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 COUNTERS = (
     "invalidRowSize",
     "nullDeviceId",
@@ -97,10 +101,9 @@ def _number(raw: Any) -> float:
     if isinstance(raw, int | float):
         value = float(raw)
     elif isinstance(raw, str):
-        try:
-            value = float(raw)
-        except ValueError:
-            raise BadValue(f"{raw!r} is not a number") from None
+        if not _DECIMAL.fullmatch(raw):  # float() would take "1_0", " 1" and "١"
+            raise BadValue(f"{raw!r} is not a number")
+        value = float(raw)
     else:
         raise BadValue(f"{raw!r} is not a number")
     if not math.isfinite(value):
@@ -204,20 +207,20 @@ class DatastreamEndpoints:
     # reads ---------------------------------------------------------------------
     def current_values(self, request: Request) -> Response:
         device = visible_device(self.world, caller(request), int_arg(request, "deviceId"))
-        only = _int_list(request, "dataStreamIds")
+        only = int_list_arg(request, "dataStreamIds")
         values = self.world.datastream_values(device, set(only) if only else None)
         return Response.json({"dataStreams": values})
 
     def batch_values(self, request: Request) -> Response:
         who = caller(request)
-        device_ids = _int_list(request, "deviceIds")
+        device_ids = int_list_arg(request, "deviceIds")
         if not device_ids:
             raise HTTPFailure(400, "Required parameter 'deviceIds' is missing.")
         if len(device_ids) > MAX_BATCH_DEVICES:
             raise HTTPFailure(
                 400, f"Too many devices: {len(device_ids)}; at most {MAX_BATCH_DEVICES} a request."
             )
-        only = _int_list(request, "dataStreamIds")
+        only = int_list_arg(request, "dataStreamIds")
         visible = self.world.descendants(who.org_id)
         out = []
         for device_id in dict.fromkeys(device_ids):
@@ -251,6 +254,10 @@ class DatastreamEndpoints:
         ds = self._datastream(device, body_int(body, "dataStreamId"))
         if "value" not in body:
             raise HTTPFailure(400, "Invalid request body: 'value' is required.")
+        if not ds.writable:
+            raise HTTPFailure(
+                400, f"Datastream {ds.label} is a {ds.pin_type.lower()} input pin: read-only."
+            )
         try:
             value = coerce_value(ds, body["value"])
         except BadValue as exc:
@@ -266,14 +273,17 @@ class DatastreamEndpoints:
         values = body.get("values")
         if not isinstance(values, dict):
             raise HTTPFailure(400, "Invalid request body: 'values' must be an object.")
+        accepted = []  # the whole request is checked before anything is stored
         for key, raw in values.items():
-            ds = device.template.datastream(int(key)) if str(key).isdigit() else None
-            if ds is None:
+            ds = device.template.datastream(_datastream_key(key))
+            if ds is None or not ds.writable:
                 continue
             try:
-                self._record(who, device, ds, coerce_value(ds, raw))
+                accepted.append((ds, coerce_value(ds, raw)))
             except BadValue:
                 continue
+        for ds, value in accepted:
+            self._record(who, device, ds, value)
         return Response.empty()
 
     def batch_update(self, request: Request) -> Response:
@@ -289,18 +299,24 @@ class DatastreamEndpoints:
             raise HTTPFailure(
                 400, f"Too many updates: {len(updates)}; at most {MAX_BATCH_ROWS} a request."
             )
-        batch = _Batch(self.world, who, [str(f) for f in fields])
+        if not all(isinstance(f, str) for f in fields):
+            raise HTTPFailure(400, "Invalid fields: every field must be a string.")
+        batch = _Batch(self.world, who, fields)
+        accepted = []  # every row is checked before anything is stored
         for number, row in enumerate(updates):
             device = batch.check_row(number, row)
             if device is not None:
                 for ds, raw in zip(batch.columns, row[1:], strict=True):
-                    if raw is None:
+                    if raw is None or not ds.writable:
                         continue
                     try:
-                        self._record(who, device, ds, coerce_value(ds, raw))
+                        accepted.append((device, ds, coerce_value(ds, raw)))
                     except BadValue:
                         continue
-        return batch.report(debug)
+        answer = batch.report(debug)
+        for device, ds, value in accepted:
+            self._record(who, device, ds, value)
+        return answer
 
     def import_batch(self, request: Request) -> Response:
         who = caller(request)
@@ -398,14 +414,28 @@ def _check_property(name: str, value: str) -> None:
             raise HTTPFailure(400, f"Invalid number {value!r} for {name}.") from None
 
 
-def _int_list(request: Request, name: str) -> list[int]:
-    out = []
-    for raw in request.args(name):
+def _datastream_key(key: str) -> int:
+    """A key of the ``values`` map: a datastream id written as ASCII digits, else 400.
+
+    An id naming no datastream is skipped (documented); a key that is no id at all is a
+    malformed body, refused before anything is stored.
+    """
+    try:
+        return parse_int(key, "dataStreamId")
+    except HTTPFailure:
+        raise HTTPFailure(
+            400, f"Invalid request body: 'values' key {key!r} is not a datastream id."
+        ) from None
+
+
+def _row_device_id(raw: Any) -> int | None:
+    """A batch row's device id: a JSON integer, or a string of ASCII digits (int32)."""
+    if isinstance(raw, str):
         try:
-            out.append(int(raw))
-        except ValueError:
-            raise HTTPFailure(400, f"Invalid value {raw!r} for parameter '{name}'.") from None
-    return out
+            return parse_int(raw, "deviceId")
+        except HTTPFailure:
+            return None
+    return json_int(raw, "deviceId")
 
 
 class _Batch:
@@ -433,14 +463,11 @@ class _Batch:
         if raw_id is None:
             self._skip("nullDeviceId", f"row {number}: deviceId is null")
             return None
-        if (
-            isinstance(raw_id, bool)
-            or not isinstance(raw_id, int | str)
-            or not str(raw_id).lstrip("-").isdigit()
-        ):
+        device_id = _row_device_id(raw_id)
+        if device_id is None:
             self._skip("nonNumericDeviceId", f"row {number}: deviceId {raw_id!r} is not a number")
             return None
-        device = self.world.devices.get(int(raw_id))
+        device = self.world.devices.get(device_id)
         if device is None or device.org_id not in self.visible:
             self._skip("deviceNotFound", f"row {number}: device {raw_id} is not found")
             return None

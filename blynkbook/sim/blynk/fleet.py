@@ -102,14 +102,26 @@ def _plug_template() -> Template:
     modes = ((0, "eco"), (1, "comfort"), (2, "boost"))
     ds = [
         DatastreamDef(
-            21, "Power Switch", "switch", "v0", "INT", "", 0, 1, kind="switch", writable=True
+            21, "Power Switch", "switch", "v0", "INT", "", 0, 1, kind="switch", control=True
         ),
-        DatastreamDef(
-            22, "Mode", "mode", "v1", "ENUM", "", 0, 2, modes, kind="mode", writable=True
-        ),
+        DatastreamDef(22, "Mode", "mode", "v1", "ENUM", "", 0, 2, modes, kind="mode", control=True),
         DatastreamDef(23, "Power", "power", "v2", "DOUBLE", "W", 0, 3680, kind="power"),
         DatastreamDef(24, "Energy", "energy", "v3", "DOUBLE", "kWh", 0, 1_000_000, kind="energy"),
-        DatastreamDef(25, "Note", "note", "v4", "STRING", "", kind="note", writable=True),
+        DatastreamDef(25, "Note", "note", "v4", "STRING", "", kind="note", control=True),
+        # The relay's own contact, wired to a digital pin in input mode: read-only.
+        DatastreamDef(
+            26,
+            "Relay State",
+            "relay",
+            "d5",
+            "INT",
+            "",
+            0,
+            1,
+            kind="switch",
+            pin_type="DIGITAL",
+            pin_mode="INPUT",
+        ),  # fmt: skip
     ]
     events = [
         *_SYSTEM_EVENTS,
@@ -288,12 +300,12 @@ def _timeline(world: World, rng: random.Random, device: Device, now: int) -> lis
 
 def _logs(world: World, rng: random.Random, device: Device, now: int) -> list[LogEntry]:
     emails = [u.email for u in world.users.values() if u.org_id == device.org_id]
-    writable = [d for d in device.template.datastreams if d.writable and d.keeps_history]
-    if not emails or not writable:
+    controls = [d for d in device.template.datastreams if d.control and d.keeps_history]
+    if not emails or not controls:
         return []
     entries = []
     for _ in range(rng.randint(0, 5)):
-        ds = rng.choice(writable)
+        ds = rng.choice(controls)
         value = rng.randint(int(ds.min or 0), int(ds.max or 1))
         entries.append(
             LogEntry(

@@ -18,6 +18,9 @@ from .._http import HTTPFailure, Request, Response
 __all__ = [
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
+    "NARROW_CLIENT_ID",
+    "NARROW_CLIENT_SECRET",
+    "PERMISSION_AREAS",
     "Grant",
     "OAuthClient",
     "TokenRegistry",
@@ -25,6 +28,18 @@ __all__ = [
 
 DEMO_CLIENT_ID = "oa2-client-id_blynkbook-demo"
 DEMO_CLIENT_SECRET = "demo-secret-blynkbook"  # a public demo value, fine to print
+#: The least-privilege demo client: devices and datastreams, but no template access.
+NARROW_CLIENT_ID = "oa2-client-id_blynkbook-narrow"
+NARROW_CLIENT_SECRET = "demo-secret-narrow"  # public too
+
+#: Sim choice: what an OAuth client may be denied, and the words its 403 uses. Only
+#: ``PRODUCT_VIEW`` (templates) is a documented name; the others are described.
+PERMISSION_AREAS = {
+    "templates": "PRODUCT_VIEW (templates and their datastreams)",
+    "tags": "the permission to view device tags",
+    "metadata": "the permission to view device metadata",
+    "timeline": "the permission to view the device timeline",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class OAuthClient:
     secret: str = field(repr=False)
     org_id: int
     platform_scope: bool = True
+    denied: frozenset[str] = frozenset()  # areas of PERMISSION_AREAS this client lacks
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,17 @@ class TokenRegistry:
         client_id: str | None = None,
         secret: str | None = None,
         platform_scope: bool = True,
+        denied: frozenset[str] | set[str] | tuple[str, ...] = (),
     ) -> OAuthClient:
+        unknown = set(denied) - set(PERMISSION_AREAS)
+        if unknown:
+            raise ValueError(f"unknown areas {sorted(unknown)}; known: {sorted(PERMISSION_AREAS)}")
         client = OAuthClient(
             client_id or f"oa2-client-id_{secrets.token_hex(8)}",
             secret or secrets.token_urlsafe(24),
             org_id,
             platform_scope,
+            frozenset(denied),
         )
         self.clients[client.client_id] = client
         return client
@@ -139,6 +160,14 @@ class TokenRegistry:
         if client is None or not client.platform_scope:
             raise HTTPFailure(403, "Platform API scope is not enabled for this oauth client.")
         return grant
+
+    def check_permission(self, grant: Grant, area: str) -> None:
+        """403 naming the permission when the grant's client is denied ``area``."""
+        client = self.clients.get(grant.client_id)
+        if client is not None and area in client.denied:
+            raise HTTPFailure(
+                403, f"Access denied: this oauth client lacks {PERMISSION_AREAS[area]}."
+            )
 
     def revoke_all(self) -> None:
         """Forget every issued token (tests: force re-authentication)."""

@@ -18,7 +18,10 @@ __all__ = [
     "caller",
     "check_name",
     "int_arg",
+    "int_list_arg",
+    "json_int",
     "optional_int_arg",
+    "parse_int",
     "page_args",
     "paged",
     "visible_device",
@@ -45,11 +48,43 @@ def caller(request: Request) -> Caller:
     return found
 
 
-def _parse_int(raw: str, name: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise HTTPFailure(400, f"Invalid value {raw!r} for parameter '{name}'.") from None
+#: ``format: int64`` parameters and body fields; every other integer is an int32.
+INT64_NAMES = frozenset({"from", "to", "ts", "ownerId", "newUserId", "logEventId"})
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def int_range(name: str) -> tuple[int, int]:
+    """The vendor's range for an integer named ``name``: int64 or int32."""
+    bits = 64 if name in INT64_NAMES else 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _bad_int(raw: object, name: str) -> HTTPFailure:
+    low, high = int_range(name)
+    bits = 64 if high > 2**31 else 32
+    if name == "deviceId":
+        return HTTPFailure(
+            400, f"Invalid device ID {raw!r}: 'deviceId' must be a {bits}-bit integer."
+        )
+    return HTTPFailure(
+        400, f"Invalid value {raw!r} for parameter '{name}': a {bits}-bit integer expected."
+    )
+
+
+def parse_int(raw: str, name: str) -> int:
+    """``raw`` as the vendor reads an integer: ASCII digits with an optional minus sign,
+    within int32 (int64 for :data:`INT64_NAMES`), else a 400 naming the parameter.
+
+    ``int()`` alone is far more lenient (``"1_0"``, ``" 1"``, ``"٣"``), and those must
+    not select a device.
+    """
+    if not _ASCII_INTEGER.fullmatch(raw):
+        raise _bad_int(raw, name)
+    value = int(raw)
+    low, high = int_range(name)
+    if not low <= value <= high:
+        raise _bad_int(raw, name)
+    return value
 
 
 def int_arg(request: Request, name: str) -> int:
@@ -57,17 +92,17 @@ def int_arg(request: Request, name: str) -> int:
     raw = request.arg(name)
     if raw is None or raw == "":
         raise HTTPFailure(400, f"Required parameter '{name}' is missing.")
-    if name == "deviceId":
-        try:
-            return int(raw)
-        except ValueError:
-            raise HTTPFailure(400, f"Invalid device ID {raw!r}.") from None
-    return _parse_int(raw, name)
+    return parse_int(raw, name)
 
 
 def optional_int_arg(request: Request, name: str) -> int | None:
     raw = request.arg(name)
-    return None if raw is None or raw == "" else _parse_int(raw, name)
+    return None if raw is None or raw == "" else parse_int(raw, name)
+
+
+def int_list_arg(request: Request, name: str) -> list[int]:
+    """Every value of an integer array parameter (exploded or comma-separated)."""
+    return [parse_int(raw, name) for raw in request.args(name)]
 
 
 def bool_arg(request: Request, name: str, default: bool = False) -> bool:
@@ -110,14 +145,32 @@ def body_object(request: Request) -> dict[str, Any]:
     return data
 
 
+def json_int(value: Any, name: str) -> int | None:
+    """A JSON integer (an integral float counts, as in JSON Schema) within the vendor's
+    range for ``name``, else None. Strings, booleans and fractions are not integers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    low, high = int_range(name)
+    return value if low <= value <= high else None
+
+
 def body_int(body: dict[str, Any], name: str) -> int:
-    value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise HTTPFailure(400, f"Invalid request body: '{name}' must be an integer.")
-    try:
-        return int(value)
-    except ValueError:
-        raise HTTPFailure(400, f"Invalid request body: '{name}' must be an integer.") from None
+    """A required integer field of a JSON body; 400 naming the field otherwise."""
+    value = json_int(body.get(name), name)
+    if value is None:
+        low, high = int_range(name)
+        raise HTTPFailure(
+            400,
+            f"Invalid request body: '{name}' must be an integer in {low}..{high}, "
+            f"got {body.get(name)!r}.",
+        )
+    return value
 
 
 def check_name(name: Any) -> str:

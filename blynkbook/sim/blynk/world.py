@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 NUMERIC_TYPES = frozenset({"INT", "DOUBLE", "ENUM"})
+INPUT_MODES = frozenset({"INPUT", "INPUT_PULL_UP", "INPUT_PULL_DOWN"})
 
 
 @dataclass
@@ -48,7 +49,13 @@ class User:
 
 @dataclass(frozen=True)
 class DatastreamDef:
-    """One datastream of a template: ``pin`` is ``"v0"``…; ``kind`` picks the signal generator."""
+    """One datastream of a template: ``pin`` is ``"v0"``… (``"d5"`` for a digital pin);
+    ``kind`` picks the signal generator.
+
+    As on Blynk, only digital and analog pins have a ``pin_mode``; a virtual pin has none
+    and can be written through the API. ``control`` marks what users set from their
+    dashboards (the seeded actions log writes those).
+    """
 
     id: int
     label: str
@@ -61,11 +68,18 @@ class DatastreamDef:
     enum_values: tuple[tuple[int, str], ...] = ()
     kind: str = ""
     cadence_ms: int = 300_000
-    writable: bool = False
+    control: bool = False
+    pin_type: str = "VIRTUAL"  # VIRTUAL | DIGITAL | ANALOG
+    pin_mode: str | None = None  # digital/analog only: INPUT | OUTPUT | INPUT_PULL_UP | …
 
     @property
     def keeps_history(self) -> bool:
         return self.type in NUMERIC_TYPES
+
+    @property
+    def writable(self) -> bool:
+        """False only for a digital or analog pin in an input mode."""
+        return not (self.pin_type != "VIRTUAL" and self.pin_mode in INPUT_MODES)
 
     @property
     def pin_number(self) -> int:
@@ -78,14 +92,15 @@ class DatastreamDef:
             "label": self.label,
             "alias": self.alias,
             "pin": self.pin,
-            "pinType": "VIRTUAL",
-            "pinMode": "OUTPUT" if self.writable else "INPUT",
+            "pinType": self.pin_type,
             "type": self.type,
             "units": self.units,
             "min": self.min,
             "max": self.max,
             "isHistory": self.keeps_history,
         }
+        if self.pin_mode is not None:
+            out["pinMode"] = self.pin_mode
         if self.enum_values:
             out["enumValues"] = [{"key": k, "value": v} for k, v in self.enum_values]
         return out

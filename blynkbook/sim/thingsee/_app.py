@@ -141,6 +141,9 @@ class ThingseeSim(WSGIApp):
 
     # -- request pipeline: faults → rate limit → route → auth → handler ------------------
 
+    def internal_error(self) -> HTTPFailure:
+        return failure(500, "Internal server error")
+
     def handle(self, request: Request) -> Response:
         with self.lock:
             self.request_count += 1
