@@ -70,7 +70,7 @@ def test_history__load_draws_one_trace_per_device_and_datastream(fleet):
     panel.streams.value = ("Temperature", "Power")
     panel.load_button.click()
     assert panel.last_error is None
-    names = [trace.name for trace in panel.figure.data]
+    names = [trace.name for trace in panel.data_traces]
     assert names == [
         "Roof Weather (1) · Temperature",
         "Field Weather (2) · Temperature",
@@ -78,7 +78,7 @@ def test_history__load_draws_one_trace_per_device_and_datastream(fleet):
     ]
     assert set(panel.data["device_id"]) == {1, 2, 6}
     # each datastream is asked only of the devices that have it
-    assert history_calls(fleet) == [
+    assert history_calls(fleet)[-2:] == [
         ((1, 2), ("Temperature",), "-24h", "now"),
         ((6,), ("Power",), "-24h", "now"),
     ]
@@ -107,10 +107,11 @@ def test_history__reversed_dates_are_an_error_in_the_panel(fleet):
     panel.range_choice.value = DATES
     panel.start.value = dt.date(2026, 11, 19)
     panel.end.value = dt.date(2026, 11, 10)
+    before = len(history_calls(fleet))
     panel.load_button.click()
     assert isinstance(panel.last_error, ValueError)
     assert "before the start" in panel.status.value
-    assert history_calls(fleet) == []
+    assert len(history_calls(fleet)) == before
     assert not panel.load_button.disabled
 
 
@@ -141,7 +142,7 @@ def big_panel(fleet):
 
 
 def test_history__million_points_are_thinned_for_display(big_panel):
-    (trace,) = big_panel.figure.data
+    (trace,) = big_panel.data_traces
     assert len(big_panel.data) == MILLION
     assert len(trace.x) <= 10_000 and len(trace.y) == len(trace.x)
     full = big_panel.series[0]
@@ -152,7 +153,7 @@ def test_history__zoom_resample_shows_full_detail_in_window(big_panel):
     full = big_panel.series[0]
     x0, x1 = "2026-11-03 00:00:00", "2026-11-03 01:00:00"
     big_panel.resample(x0, x1)
-    (trace,) = big_panel.figure.data
+    (trace,) = big_panel.data_traces
     expected = big_panel.data.loc["2026-11-02T23:59:59Z":"2026-11-03T01:00:01Z", "value"]
     assert len(trace.y) == len(expected) == 3_603
     np.testing.assert_array_equal(trace.y, expected.to_numpy())
@@ -161,11 +162,11 @@ def test_history__zoom_resample_shows_full_detail_in_window(big_panel):
 
 def test_history__zoom_on_the_figure_layout_calls_resample(big_panel):
     big_panel.figure.layout.xaxis.range = ["2026-11-05 00:00:00", "2026-11-05 00:10:00"]
-    (trace,) = big_panel.figure.data
+    (trace,) = big_panel.data_traces
     assert len(trace.x) == 603
     assert as_utc(trace.x[1]) == pd.Timestamp("2026-11-05T00:00:00Z")
     big_panel.figure.layout.xaxis.range = ["2026-11-01 00:00:00", "2026-11-13 00:00:00"]
-    assert 9_000 < len(big_panel.figure.data[0].x) <= 10_000
+    assert 9_000 < len(big_panel.data_traces[0].x) <= 10_000
 
 
 def test_history__time_axis_is_a_date_axis_of_iso_text(fleet):
@@ -173,7 +174,7 @@ def test_history__time_axis_is_a_date_axis_of_iso_text(fleet):
     panel.picker.selected = (1,)
     panel.load_button.click()
     assert panel.figure.layout.xaxis.type == "date"
-    (trace,) = panel.figure.data
+    (trace,) = panel.data_traces
     full = panel.series[0]
     # ISO text, which plotly.js always types as dates (numbers let it re-type the axis)
     assert all(isinstance(x, str) and "T" in x for x in trace.x[:5])
@@ -197,14 +198,14 @@ def test_history__zoom_reads_the_date_axis_range_forms(big_panel):
     ]
     for x0, x1 in forms:
         big_panel.figure.layout.xaxis.range = [x0, x1]
-        (trace,) = big_panel.figure.data
+        (trace,) = big_panel.data_traces
         assert big_panel.last_error is None
         got = as_utc(trace.x)
         # every second in the window plus one point either side
         assert len(got) == 33, (x0, x1)
         assert got[1] == start and got[-2] == end
     big_panel.resample("2026-11-04 06:00:00.500", "2026-11-04 06:00:01.500")
-    assert list(as_utc(big_panel.figure.data[0].x)) == [
+    assert list(as_utc(big_panel.data_traces[0].x)) == [
         start,
         start + pd.Timedelta("1s"),
         start + pd.Timedelta("2s"),
@@ -230,4 +231,4 @@ def test_history__string_ids(string_fleet):
     panel.picker.selected = ("dev-4",)
     panel.streams.value = ("Speed",)
     panel.load_button.click()
-    assert [t.name for t in panel.figure.data] == ["Truck 1 (dev-4) · Speed"]
+    assert [t.name for t in panel.data_traces] == ["Truck 1 (dev-4) · Speed"]
