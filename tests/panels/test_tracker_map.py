@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blynkbook.panels import DevicePicker, TrackerMap
-from blynkbook.panels.tracker_map import TRAIL_PREFIX
+from blynkbook.panels.tracker_map import ONLINE_COLOURS, SELECTED, TRAIL_PREFIX
 
 
 def traces_by_name(tracker_map):
@@ -109,6 +109,7 @@ def test_map__selection_changes_restyle_traces_and_never_empty_the_map(fleet, mo
         "GPS Asset Tracker",
         f"{TRAIL_PREFIX}Truck 1 (4)",
         f"{TRAIL_PREFIX}Truck 2 (5)",
+        SELECTED,
     ]
     assert figure.data[0].uid == first_uid  # the positions trace was kept, not replaced
     tracker_map.colour_by.value = "online"
