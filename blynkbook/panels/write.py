@@ -338,8 +338,9 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
             chosen = fleet[fleet["device_id"].isin(list(selected))]
             templates = sorted(chosen["template"].dropna().astype(str).unique())
         kinds = f" ({', '.join(templates)})" if templates else ""
-        many = "none of the selected devices takes" if len(selected) > 1 else "it takes"
-        return f"0 writable datastreams: {many} no writes{kinds}, it only reports"
+        if len(selected) > 1:
+            return f"0 writable datastreams: none of the selected devices takes writes{kinds}"
+        return f"0 writable datastreams: it takes no writes{kinds}, it only reports"
 
     def _current_values(self, device_id: Hashable) -> dict[str, Any]:
         """The device's values now, by label (the form works without them)."""

@@ -143,3 +143,27 @@ def test_picker__online_column_in_devices_frame_saves_the_calls(bare_fleet, monk
     assert not picker.online.disabled
     picker.online.value = "offline"
     assert ids_on_page(picker) == [2, 5]
+
+
+# -- issue 15 ---------------------------------------------------------------------------------
+def test_picker__one_choice_control_naming_each_device_in_full(fleet):
+    import ipywidgets as widgets
+
+    picker = DevicePicker(fleet)
+    choosers = [
+        w
+        for w in picker.children
+        if isinstance(w, widgets.SelectMultiple | widgets.HTML) and w is not picker.status
+    ]
+    assert choosers == [picker.choice]
+    assert picker.choice.layout.width == "auto" and picker.choice.style.description_width
+    assert ("Kitchen Plug (6) · Smart Plug", 6) in picker.choice.options
+
+
+def test_picker__tag_search_ignores_case_and_lists_every_tag(fleet):
+    picker = DevicePicker(fleet)
+    picker.tag.value = "NORTH"
+    assert ids_on_page(picker) == [1, 3]
+    assert list(picker.tag.options) == ["field", "fleet", "north", "roof"]
+    picker.tag.value = "Fle"
+    assert ids_on_page(picker) == [4, 5]
