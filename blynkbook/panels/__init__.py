@@ -9,12 +9,16 @@ Thingsee client both do) and, optionally, a shared :class:`DevicePicker`.
 
 from __future__ import annotations
 
-from ._protocol import FleetClient
-from .dashboard import Dashboard, explore
-from .history import HistoryPanel
-from .picker import DevicePicker
-from .tracker_map import TrackerMap
-from .write import WritePanel
+from ._fast_plotly import defer_nbformat
+
+defer_nbformat()  # before anything imports plotly's widget (see _fast_plotly)
+
+from ._protocol import FleetClient  # noqa: E402
+from .dashboard import Dashboard, explore  # noqa: E402
+from .history import HistoryPanel  # noqa: E402
+from .picker import DevicePicker  # noqa: E402
+from .tracker_map import TrackerMap  # noqa: E402
+from .write import WritePanel  # noqa: E402
 
 __all__ = [
     "Dashboard",

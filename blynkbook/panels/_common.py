@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 __all__ = [
+    "CONNECTION_HINT",
     "RANGE_PRESETS",
     "Hooks",
     "SchemaBook",
@@ -25,12 +26,70 @@ __all__ = [
     "device_label",
     "frame_html",
     "name_lookup",
+    "short_error",
+    "unit_of",
 ]
 
 RANGE_PRESETS: dict[str, str] = {"1h": "-1h", "24h": "-24h", "7d": "-7d", "30d": "-30d"}
 """Time range buttons → the relative start every client understands (end is ``"now"``)."""
 
 _COLOURS = {"info": "#444", "busy": "#1f6feb", "ok": "#1a7f37", "error": "#cf222e"}
+
+
+CONNECTION_HINT = "check the network connection and BLYNK_SERVER (or THINGSEE_SERVER)"
+"""What a panel adds to an error that means the cloud could not be reached."""
+
+_MAX_ERROR_CHARS = 300
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the cloud could not be reached."""
+    from ..errors import TransportError
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short cause chain is all there ever is
+        if seen is None:
+            return False
+        if isinstance(seen, TransportError | ConnectionError | TimeoutError):
+            return True
+        if (
+            type(seen).__module__.startswith(("httpx", "httpcore"))
+            and "Connect" in type(seen).__name__
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def short_error(exc: BaseException) -> str:
+    """One short line for a panel: the message's last line, and a hint when the cloud
+    could not be reached (a panel never shows a traceback).
+
+    >>> short_error(ValueError("first\\nno such datastream 'x'"))
+    "no such datastream 'x'"
+    >>> "BLYNK_SERVER" in short_error(ConnectionRefusedError("refused"))
+    True
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(exc).__name__
+    if len(text) > _MAX_ERROR_CHARS:
+        text = text[: _MAX_ERROR_CHARS - 1] + "…"
+    if _is_connection_failure(exc):
+        text = f"{text} ({CONNECTION_HINT})"
+    return text
+
+
+def unit_of(row: Any) -> str:
+    """A schema row's unit: Blynk calls the column ``units``, Thingsee ``unit``.
+
+    >>> unit_of({"units": "°C"}), unit_of({"unit": "hPa"}), unit_of({"units": None})
+    ('°C', 'hPa', '')
+    """
+    for key in ("units", "unit"):
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 class StatusLine(widgets.HTML):  # type: ignore[misc]
@@ -49,10 +108,16 @@ class StatusLine(widgets.HTML):  # type: ignore[misc]
         self.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
 
     def fail(self, exc: Exception, action: str = "") -> None:
-        """Show an exception as one readable line and remember it."""
+        """Show an exception as one short line (see :func:`short_error`) and remember it."""
         self.last_error = exc
         prefix = f"{action} failed: " if action else ""
-        self.say(f"{prefix}{type(exc).__name__}: {exc}", "error")
+        self.say(f"{prefix}{short_error(exc)}", "error")
+
+    def clear_error(self) -> None:
+        """Take a shown error away (the input it was about has changed)."""
+        if self.last_error is not None:
+            self.last_error = None
+            self.say("")
 
     @contextmanager
     def guard(self, action: str, *disable: widgets.Widget) -> Iterator[None]:
@@ -165,6 +230,18 @@ class SchemaBook:
         if frame.empty or flag not in frame.columns:
             return []
         return frame.loc[frame[flag].fillna(False).astype(bool), "label"].astype(str).tolist()
+
+    def row(self, device_id: Hashable, label: str) -> dict[str, Any]:
+        """The schema row of one datastream as a dict (empty when the device lacks it)."""
+        frame = self.schema(device_id)
+        if frame.empty or "label" not in frame.columns:
+            return {}
+        rows = frame[frame["label"].astype(str) == label]
+        return {} if rows.empty else dict(rows.iloc[0])
+
+    def unit(self, device_id: Hashable, label: str) -> str:
+        """The unit of one datastream of one device ("" when it has none)."""
+        return unit_of(self.row(device_id, label))
 
     def history_labels(self, device_ids: Sequence[Hashable]) -> list[str]:
         """Labels with history on any of the devices, in first-seen order."""

@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
-from ._common import Hooks, StatusLine, device_label, frame_html
+from ._common import Hooks, StatusLine, device_label
 from ._protocol import FleetClient
 
 __all__ = ["ANY", "DevicePicker"]
@@ -24,7 +25,8 @@ ANY = "(any)"
 """The filter choice that lets every device through."""
 
 ONLINE_CHOICES = (ANY, "online", "offline")
-TABLE_COLUMNS = ("device_id", "name", "template", "tags", "online")
+TAG_WORKERS = 8
+"""Tags are asked of the client for the whole fleet at once, this many at a time."""
 
 
 def _has_extra(client: object, name: str) -> bool:
@@ -57,22 +59,40 @@ def _as_online(raw: object) -> bool:
     return bool(raw)
 
 
-class DevicePicker(widgets.VBox):  # type: ignore[misc]
-    """Search box, template / tag / online filters, a paged table and a multi-select.
+def _choice_label(name: object, device_id: Hashable, template: object) -> str:
+    """``"Roof Weather (1) · Weather Station"``: one line says which device it is."""
+    label = device_label(name, device_id)
+    return f"{label} · {template}" if isinstance(template, str) and template else label
 
-    Only the current page of matches goes into the select widget; the selection survives
-    paging and filtering. Tags and online state come from the optional ``client.tags(id)``
-    and ``client.online(id)``, fetched only when that filter is used, once per device.
+
+class DevicePicker(widgets.VBox):  # type: ignore[misc]
+    """Search box, template / tag / online filters, and one paged multi-select.
+
+    One control to pick with (each line says name, id and template); only the current
+    page of matches goes into it, and the selection survives paging and filtering.
+    Tags and online state come from the optional ``client.tags(id)`` and
+    ``client.online(id)``, fetched when that filter is first used, once per device; tag
+    matching ignores case, and the tag box then lists every tag of the fleet.
+
+    ``only(fleet) -> fleet`` narrows the devices on offer (the map offers the ones it
+    can draw).
 
     **Attributes:** ``search``, ``template``, ``tag``, ``online`` (filter widgets),
-    ``table`` (HTML), ``choice`` (SelectMultiple of ``(label, id)``), ``prev`` / ``next``,
-    ``page`` (0-based), ``matches`` (frame of all matches), ``selected`` (tuple of ids).
+    ``choice`` (SelectMultiple of ``(label, id)``), ``prev`` / ``next``, ``page``
+    (0-based), ``matches`` (frame of all matches), ``selected`` (tuple of ids).
     """
 
-    def __init__(self, client: FleetClient, *, page_size: int = 50) -> None:
+    def __init__(
+        self,
+        client: FleetClient,
+        *,
+        page_size: int = 50,
+        only: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
         self.client = client
+        self.only = only
         self.page_size = page_size
         self.page = 0
         self.matches = pd.DataFrame(columns=["device_id", "name", "template"])
@@ -89,24 +109,42 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
 
     # -- construction --------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.search = widgets.Text(placeholder="search name or id", description="Search")
-        self.template = widgets.Dropdown(options=[ANY], value=ANY, description="Template")
-        self.tag = widgets.Combobox(placeholder="any tag", description="Tag")
-        self.online = widgets.Dropdown(options=ONLINE_CHOICES, value=ANY, description="State")
+        wide = {"description_width": "initial"}
+        self.search = widgets.Text(
+            placeholder="search name or id", description="Search", style=wide
+        )
+        self.template = widgets.Dropdown(
+            options=[ANY], value=ANY, description="Template", style=wide,
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
+        self.tag = widgets.Combobox(
+            placeholder="any tag (type to list them)", description="Tag", style=wide
+        )
+        self.online = widgets.Dropdown(
+            options=ONLINE_CHOICES, value=ANY, description="State", style=wide,
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
         self.tag.disabled = not _has_extra(self.client, "tags")
         self.online.disabled = not _has_extra(self.client, "online")
-        self.table = widgets.HTML()
-        self.choice = widgets.SelectMultiple(options=[], rows=8, description="Select")
+        self.choice = widgets.SelectMultiple(
+            options=[], rows=8, description="Devices", style=wide,
+            layout=widgets.Layout(width="auto", min_width="30em", max_width="100%"),
+        )  # fmt: skip
         self.prev = widgets.Button(description="◀ prev", layout=widgets.Layout(width="7em"))
         self.next = widgets.Button(description="next ▶", layout=widgets.Layout(width="7em"))
-        self.clear = widgets.Button(description="clear selection")
+        self.clear = widgets.Button(
+            description="clear selection", layout=widgets.Layout(width="auto")
+        )
         self.page_info = widgets.Label()
         self.status = StatusLine()
 
     def _layout(self) -> tuple[widgets.Widget, ...]:
-        filters = widgets.HBox([self.search, self.template, self.tag, self.online])
+        filters = widgets.HBox(
+            [self.search, self.template, self.tag, self.online],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
         paging = widgets.HBox([self.prev, self.page_info, self.next, self.clear])
-        return (filters, self.table, self.choice, paging, self.status)
+        return (filters, self.choice, paging, self.status)
 
     def _wire(self) -> None:
         for widget in (self.search, self.template, self.tag, self.online):
@@ -150,7 +188,8 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
     def reload(self) -> None:
         """Fetch the device list again and re-apply the filters."""
         with self.status.guard("Loading devices"):
-            self._fleet = self.client.devices()
+            fleet = self.client.devices()
+            self._fleet = self.only(fleet) if self.only is not None else fleet
             if "online" in self._fleet.columns:  # some clients list the state with devices
                 states = self._fleet["online"].fillna(False).astype(bool)
                 self._online.update(zip(self._fleet["device_id"], states, strict=True))
@@ -163,7 +202,7 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         """Re-apply the filters and show the first page of matches."""
         with self.status.guard("Filtering"):
             self.matches = self._filtered()
-            self.tag.options = sorted(set().union(*self._tags.values())) if self._tags else []
+            self.tag.options = self.known_tags()
             self.show_page(0)
             self.status.say(f"{len(self.matches)} of {len(self._fleet)} devices match")
 
@@ -171,8 +210,6 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         """Show page ``page`` (clamped) of the matches in the table and the select."""
         pages = max(-(-len(self.matches) // self.page_size), 1)
         self.page = min(max(page, 0), pages - 1)
-        rows = self.current_page()
-        self.table.value = frame_html(rows, TABLE_COLUMNS)
         self.page_info.value = f"page {self.page + 1}/{pages} · {len(self.matches)} matches"
         self.prev.disabled = self.page == 0
         self.next.disabled = self.page >= pages - 1
@@ -182,6 +219,19 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         """The rows of the matches on the current page."""
         start = self.page * self.page_size
         return self.matches.iloc[start : start + self.page_size]
+
+    def known_tags(self) -> list[str]:
+        """Every tag fetched so far, sorted ignoring case."""
+        return sorted(set().union(*self._tags.values()), key=str.casefold) if self._tags else []
+
+    def fetch_all_tags(self) -> None:
+        """Ask the client for the tags of every device not asked yet, a few at a time."""
+        missing = [d for d in self._fleet["device_id"] if d not in self._tags]
+        if not missing:
+            return
+        with ThreadPoolExecutor(max_workers=TAG_WORKERS) as pool:
+            found = list(pool.map(lambda d: _as_tags(self.client.tags(d)), missing))  # type: ignore[attr-defined]
+        self._tags.update(zip(missing, found, strict=True))
 
     def tags_of(self, device_id: Hashable) -> frozenset[str]:
         """The device's tags, asked of the client once."""
@@ -211,9 +261,12 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
         return frame
 
     def _with_tag(self, frame: pd.DataFrame, tag: str) -> pd.DataFrame:
+        """Devices with a tag containing ``tag``, ignoring case ("rooftop" finds "Rooftop")."""
+        self.fetch_all_tags()
+        wanted = tag.casefold()
         tags = [self.tags_of(device_id) for device_id in frame["device_id"]]
         frame = frame.assign(tags=[", ".join(sorted(t)) for t in tags])
-        return frame[[tag in t for t in tags]]
+        return frame[[any(wanted in t.casefold() for t in found) for found in tags]]
 
     def _with_online(self, frame: pd.DataFrame, wanted: bool) -> pd.DataFrame:
         states = [bool(self.online_of(device_id)) for device_id in frame["device_id"]]
@@ -224,8 +277,10 @@ class DevicePicker(widgets.VBox):  # type: ignore[misc]
     def _page_options(self) -> list[tuple[str, Hashable]]:
         rows = self.current_page()
         return [
-            (device_label(name, device_id), device_id)
-            for device_id, name in zip(rows["device_id"], rows["name"], strict=True)
+            (_choice_label(name, device_id, template), device_id)
+            for device_id, name, template in zip(
+                rows["device_id"], rows["name"], rows["template"], strict=True
+            )
         ]
 
     def _sync_choice(self) -> None:

@@ -1,7 +1,9 @@
-"""TrackerMap: where the trackers are now, and the trail of the selected ones.
+"""TrackerMap: where the located devices are now, and the trail of the selected ones.
 
 Positions come from ``client.locations()``, trails from ``client.trail(id, start, end)``.
 The map is a plotly ``Scattermap`` (MapLibre) with a base map that needs no token.
+Devices at the same spot are drawn apart on a small ring (hover says so); selected
+devices are drawn on top, larger, and the map zooms to them and their trails.
 
 >>> import blynkbook as bb                          # doctest: +SKIP
 >>> tracker_map = TrackerMap(bb.connect("demo"))     # doctest: +SKIP
@@ -22,7 +24,14 @@ from ._common import RANGE_PRESETS, StatusLine, device_label
 from ._protocol import FleetClient
 from .picker import DevicePicker
 
-__all__ = ["MAP_STYLES", "TRAIL_PREFIX", "TrackerMap"]
+__all__ = [
+    "MAP_STYLES",
+    "ONLINE_COLOURS",
+    "SELECTED",
+    "TRAIL_PREFIX",
+    "TrackerMap",
+    "spread_apart",
+]
 
 MAP_STYLES = ("open-street-map", "carto-positron", "carto-darkmatter", "white-bg")
 """Base maps that need no access token (``white-bg`` needs no network at all)."""
@@ -30,18 +39,66 @@ MAP_STYLES = ("open-street-map", "carto-positron", "carto-darkmatter", "white-bg
 TRAIL_PREFIX = "trail: "
 """Trail traces are named ``"trail: <device label>"``."""
 
+SELECTED = "selected"
+"""The trace that draws the selected devices on top of the others."""
+
+ONLINE_COLOURS = {"online": "#1a7f37", "offline": "#8c959f"}
+"""Green for online, grey for offline (what consoles use; red would read as an alarm)."""
+
+SPREAD_PIXELS = 16
+"""Markers sharing a spot are placed this many pixels apart, around it."""
+
 LOCATION_COLUMNS = ["device_id", "name", "template", "online", "lon", "lat", "updated_at"]
 
 
 def _hover_text(frame: pd.DataFrame) -> list[str]:
-    """``"Truck 1 (4)<br>updated 2026-11-20 12:00 UTC"`` per row."""
+    """``"Truck 1 (4)<br>updated 2026-11-20 12:00 UTC"`` per row (plus a line when the
+    marker was moved apart from others at the same spot)."""
     stamps = pd.to_datetime(frame["updated_at"], utc=True)
-    return [
-        f"{device_label(name, device_id)}<br>updated {stamp:%Y-%m-%d %H:%M} UTC"
-        if pd.notna(stamp)
-        else f"{device_label(name, device_id)}<br>never updated"
-        for name, device_id, stamp in zip(frame["name"], frame["device_id"], stamps, strict=True)
-    ]
+    shared = frame["shared"] if "shared" in frame.columns else pd.Series(1, index=frame.index)
+    texts = []
+    for name, device_id, stamp, count in zip(
+        frame["name"], frame["device_id"], stamps, shared, strict=True
+    ):
+        when = f"updated {stamp:%Y-%m-%d %H:%M} UTC" if pd.notna(stamp) else "never updated"
+        text = f"{device_label(name, device_id)}<br>{when}"
+        if count > 1:
+            text += f"<br>drawn apart: {count} devices share this spot"
+        texts.append(text)
+    return texts
+
+
+def spread_apart(frame: pd.DataFrame, zoom: float) -> pd.DataFrame:
+    """``frame`` with devices at the same spot (to ~100 m) moved onto a ring around it,
+    :data:`SPREAD_PIXELS` apart at map ``zoom``; ``shared`` counts who shares the spot.
+
+    >>> f = pd.DataFrame({"lon": [24.9, 24.9], "lat": [60.1, 60.1]})
+    >>> moved = spread_apart(f, 10)
+    >>> moved["lon"].nunique(), moved["shared"].tolist()
+    (2, [2, 2])
+    """
+    out = frame.assign(shared=1)
+    if out.empty:
+        return out
+    spot = out["lon"].round(3).astype(str) + "," + out["lat"].round(3).astype(str)
+    groups = pd.Series(np.arange(len(out))).groupby(spot.to_numpy())
+    degrees_per_pixel = 360.0 / (512.0 * 2.0**zoom)
+    lon = out["lon"].to_numpy(dtype=float, copy=True)
+    lat = out["lat"].to_numpy(dtype=float, copy=True)
+    shared = out["shared"].to_numpy(copy=True)
+    for _, positions in groups:
+        rows = positions.to_numpy()
+        count = len(rows)
+        if count < 2:
+            continue
+        radius = max(SPREAD_PIXELS * count / (2 * np.pi), SPREAD_PIXELS) * degrees_per_pixel
+        angles = 2 * np.pi * np.arange(count) / count
+        centre_lat = float(lat[rows].mean())
+        stretch = 1.0 / max(np.cos(np.radians(centre_lat)), 0.1)
+        lon[rows] = float(lon[rows].mean()) + radius * stretch * np.cos(angles)
+        lat[rows] = centre_lat + radius * np.sin(angles)
+        shared[rows] = count
+    return out.assign(lon=lon, lat=lat, shared=shared)
 
 
 def _group_names(frame: pd.DataFrame, colour_by: str) -> pd.Series:
@@ -89,6 +146,9 @@ def _replace_traces_in_place(figure: go.FigureWidget, traces: list[go.Scattermap
 class TrackerMap(widgets.VBox):  # type: ignore[misc]
     """Current positions coloured by template or online state, plus trails.
 
+    A map of its own (no shared picker) lists only the devices it can draw. Selected
+    devices are drawn on top, larger, and the view fits them and their trails.
+
     **Attributes:** ``picker``, ``colour_by`` (ToggleButtons: template / online),
     ``trail_window`` (Dropdown of 1h/24h/7d/30d), ``refresh_button``, ``figure``
     (``go.FigureWidget`` with ``Scattermap`` traces), ``positions`` (the last
@@ -106,13 +166,20 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
             raise ValueError(f"map_style must be one of {MAP_STYLES}, got {map_style!r}")
         self.client = client
         self.owns_picker = picker is None
-        self.picker = picker if picker is not None else DevicePicker(client)
         self.positions = pd.DataFrame(columns=LOCATION_COLUMNS)
         self.trails: dict[Hashable, pd.DataFrame] = {}
         self._build_widgets(map_style)
+        if picker is None:
+            with self.status.guard("Locating devices"):
+                self._fetch_positions()
+            picker = DevicePicker(client, only=self._drawable)
+        self.picker = picker
         super().__init__(children=self._layout())
         self._wire()
-        self.refresh()
+        if self.owns_picker and self.last_error is None:
+            self.show_trails()
+        elif not self.owns_picker:
+            self.refresh()
 
     # -- construction --------------------------------------------------------------------
     def _build_widgets(self, map_style: str) -> None:
@@ -122,13 +189,16 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         self.trail_window = widgets.Dropdown(
             options=list(RANGE_PRESETS), value="24h", description="Trail"
         )
-        self.refresh_button = widgets.Button(description="Refresh positions", icon="refresh")
+        self.refresh_button = widgets.Button(
+            description="Refresh positions", icon="refresh", layout=widgets.Layout(width="auto")
+        )
         self.figure = go.FigureWidget(
             layout={
-                "height": 460,
+                "autosize": True,
+                "height": 480,
                 "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
                 "map": {"style": map_style},
-                "legend": {"orientation": "h"},
+                "legend": {"orientation": "h", "bgcolor": "rgba(255,255,255,0.8)"},
             }
         )
         self.status = StatusLine()
@@ -152,46 +222,82 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
 
     def refresh(self) -> None:
         """Fetch current positions and trails again, then redraw."""
-        with self.status.guard("Locating trackers", self.refresh_button):
-            self.positions = self.client.locations().dropna(subset=["lon", "lat"])
-            self.trails = {}
+        with self.status.guard("Locating devices", self.refresh_button):
+            self._fetch_positions()
+            if self.owns_picker:
+                self.picker.reload()
             self.show_trails()
 
     def show_trails(self) -> None:
         """Fetch (once per window) the trails of the selected devices, then redraw."""
         with self.status.guard("Fetching trails"):
             start = RANGE_PRESETS[self.trail_window.value]
-            wanted = self.picker.selected
+            located = set(self.positions["device_id"])
             self.trails = {
                 device_id: self._trail(device_id, start, self.trails)
-                for device_id in wanted
-                if device_id in set(self.positions["device_id"])
+                for device_id in self.picker.selected
+                if device_id in located
             }
             self.redraw()
 
     def redraw(self) -> None:
-        """Show ``positions`` and ``trails`` on the map, changing its traces in place.
+        """Show ``positions``, ``trails`` and the selection, changing traces in place.
 
         The traces are restyled, and only surplus ones deleted or missing ones added, so
         the map always keeps at least one trace. Removing every trace would make plotly.js
         destroy the MapLibre map; the new one it then builds stays blank (notably inside
         a hidden tab), so the map would vanish after a selection change.
         """
-        traces = self._position_traces() + self._trail_traces() or [_placeholder_trace()]
+        zoom, centre = self._view()
+        drawn = spread_apart(self.positions, zoom)
+        traces = self._position_traces(drawn) + self._trail_traces() + self._selected_trace(drawn)
         with self.figure.batch_update():
-            _replace_traces_in_place(self.figure, traces)
-            if not self.positions.empty:
-                self.figure.layout.map.center = {
-                    "lon": float(self.positions["lon"].mean()),
-                    "lat": float(self.positions["lat"].mean()),
-                }
-                self.figure.layout.map.zoom = zoom_for(self.positions["lon"], self.positions["lat"])
-        shown = sum(len(frame) for frame in self.trails.values())
-        self.status.say(
-            f"{len(self.positions)} trackers; {len(self.trails)} trails ({shown} points)", "ok"
-        )
+            _replace_traces_in_place(self.figure, traces or [_placeholder_trace()])
+            if centre is not None:
+                self.figure.layout.map.center = centre
+                self.figure.layout.map.zoom = zoom
+        self.status.say(self._summary(), "ok")
 
     # -- internals -----------------------------------------------------------------------
+    def _fetch_positions(self) -> None:
+        self.positions = self.client.locations().dropna(subset=["lon", "lat"])
+        self.trails = {}
+
+    def _drawable(self, fleet: pd.DataFrame) -> pd.DataFrame:
+        """The devices this map can draw (the ones with a position)."""
+        return fleet[fleet["device_id"].isin(set(self.positions["device_id"]))]
+
+    def _focus(self) -> tuple[pd.Series, pd.Series]:
+        """Longitudes and latitudes the view should fit: the selection and its trails,
+        else every position."""
+        chosen = self.positions[self.positions["device_id"].isin(list(self.picker.selected))]
+        if chosen.empty:
+            return self.positions["lon"], self.positions["lat"]
+        frames = [chosen[["lon", "lat"]], *(t[["lon", "lat"]] for t in self.trails.values())]
+        both = pd.concat(frames, ignore_index=True)
+        return both["lon"], both["lat"]
+
+    def _view(self) -> tuple[float, dict[str, float] | None]:
+        if self.positions.empty:
+            return 1.0, None
+        lon, lat = self._focus()
+        centre = {
+            "lon": float((lon.min() + lon.max()) / 2),
+            "lat": float((lat.min() + lat.max()) / 2),
+        }
+        return zoom_for(lon, lat), centre
+
+    def _summary(self) -> str:
+        shown = sum(len(frame) for frame in self.trails.values())
+        moving = [d for d, frame in self.trails.items() if not frame.empty]
+        still = len(self.trails) - len(moving)
+        text = (
+            f"{len(self.positions)} devices with a position; {len(moving)} trails ({shown} points)"
+        )
+        if still:
+            text += f"; {still} selected without a trail (fixed position or no movement)"
+        return text
+
     def _trail(
         self, device_id: Hashable, start: str, known: dict[Hashable, pd.DataFrame]
     ) -> pd.DataFrame:
@@ -202,26 +308,50 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         frame.attrs["window"] = start
         return frame
 
-    def _position_traces(self) -> list[go.Scattermap]:
-        if self.positions.empty:
+    def _position_traces(self, drawn: pd.DataFrame) -> list[go.Scattermap]:
+        if drawn.empty:
             return []
-        groups = _group_names(self.positions, self.colour_by.value)
+        by_state = self.colour_by.value == "online"
+        groups = _group_names(drawn, self.colour_by.value)
         traces = []
         for group in sorted(groups.unique()):
-            rows = self.positions[groups == group]
+            rows = drawn[groups == group]
+            marker: dict[str, object] = {"size": 11}
+            if by_state:
+                marker["color"] = ONLINE_COLOURS.get(group, "#8c959f")
             traces.append(
                 go.Scattermap(
                     name=group,
                     lon=rows["lon"].to_numpy(dtype=float),
                     lat=rows["lat"].to_numpy(dtype=float),
                     mode="markers",
-                    marker={"size": 11},
+                    marker=marker,
                     hovertext=_hover_text(rows),
                     hoverinfo="text",
                     customdata=rows["device_id"].astype(str).to_numpy(),
                 )
             )
         return traces
+
+    def _selected_trace(self, drawn: pd.DataFrame) -> list[go.Scattermap]:
+        """The selected devices again, on top, larger and in a colour of their own."""
+        rows = drawn[drawn["device_id"].isin(list(self.picker.selected))] if len(drawn) else drawn
+        if rows.empty:
+            return []
+        return [
+            go.Scattermap(
+                name=SELECTED,
+                lon=rows["lon"].to_numpy(dtype=float),
+                lat=rows["lat"].to_numpy(dtype=float),
+                mode="markers+text",
+                marker={"size": 18, "color": "#d4a72c"},
+                text=rows["name"].astype(str).to_numpy(),
+                textposition="top right",
+                hovertext=_hover_text(rows),
+                hoverinfo="text",
+                customdata=rows["device_id"].astype(str).to_numpy(),
+            )
+        ]
 
     def _trail_traces(self) -> list[go.Scattermap]:
         names = dict(

@@ -23,11 +23,19 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ._common import Hooks, SchemaBook, StatusLine, device_label, frame_html, name_lookup
+from ._common import (
+    Hooks,
+    SchemaBook,
+    StatusLine,
+    device_label,
+    frame_html,
+    name_lookup,
+    unit_of,
+)
 from ._protocol import FleetClient
 from .picker import DevicePicker
 
-__all__ = ["Field", "WritePanel", "make_field"]
+__all__ = ["Field", "WritePanel", "make_field", "shown_value"]
 
 REPORT_COLUMNS = ["device_id", "datastream", "value", "status", "reason"]
 PLAN_COLUMNS = ["device_id", "name", "datastream", "value", "action"]
@@ -77,7 +85,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _enum_option(row: pd.Series, options: list[str], current: Any) -> str | None:
+def _enum_option(row: Any, options: list[str], current: Any) -> str | None:
     """The option label a current enum value stands for (a label, or one of its keys)."""
     if str(current) in options:
         return str(current)
@@ -126,15 +134,30 @@ def make_field(row: pd.Series, note: str = "", current: Any = None) -> Field:
     Editing a value ticks the include box (that is all it does: nothing is sent).
     """
     label, kind = str(row["label"]), str(row["type"])
-    include = widgets.Checkbox(value=False, description=label, indent=False)
+    include = widgets.Checkbox(
+        value=False, description=label, indent=False, layout=widgets.Layout(width="auto")
+    )
     editors = _editors(row, current)
     if current is not None:
-        note = " ".join(part for part in (note, f"now: {current}") if part)
+        note = " ".join(part for part in (note, f"now: {shown_value(row, current)}") if part)
     for editor in editors:
         editor.observe(lambda _, box=include: setattr(box, "value", True), names="value")
-    units = str(row.get("units") or "")
-    tail = widgets.Label(" ".join(part for part in (units, note) if part))
+    tail = widgets.Label(" ".join(part for part in (unit_of(row), note) if part))
     return Field(label, kind, include, editors, widgets.HBox([include, *editors, tail]))
+
+
+def shown_value(row: Any, value: Any) -> Any:
+    """How a value reads to a person: an enum's label instead of its key.
+
+    >>> shown_value({"type": "enum", "options": ["eco", "boost"], "option_keys": [0, 1]}, 1)
+    'boost'
+    >>> shown_value({"type": "double"}, 1.5)
+    1.5
+    """
+    if str(row.get("type")) != "enum":
+        return value
+    options = [str(option) for option in (row.get("options") or [])]
+    return _enum_option(row, options, value) or value
 
 
 class WritePanel(widgets.VBox):  # type: ignore[misc]
@@ -211,9 +234,11 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
             return self.report
         with self.status.guard("Sending", self.preview_button):
             reports = [self._send(device_id, values) for device_id, values in pending.items()]
-            self.report = pd.concat([*reports, self._local_skips()], ignore_index=True)
+            report = pd.concat([*reports, self._local_skips()], ignore_index=True)
+            self.report = self._with_labels(report)
             self.report_table.value = "<b>Report:</b>" + frame_html(self.report, REPORT_COLUMNS)
             self.preview.value = ""
+            self._rebuild_form(self.picker.selected)  # "now:" shows what was just written
             self._summarise()
         return self.report
 
@@ -245,6 +270,18 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
             rows = [(device_id, k, v, "skipped", reason) for k, v in values.items()]
             return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
+    def _with_labels(self, report: pd.DataFrame) -> pd.DataFrame:
+        """The report with enum keys shown as their labels ("eco", not 0)."""
+        if report.empty:
+            return report
+        values = [
+            shown_value(self._schemas.row(device_id, str(datastream)), value)
+            for device_id, datastream, value in zip(
+                report["device_id"], report["datastream"], report["value"], strict=True
+            )
+        ]
+        return report.assign(value=pd.Series(values, index=report.index, dtype=object))
+
     def _local_skips(self) -> pd.DataFrame:
         skipped = self.plan[self.plan["action"] != "send"]
         return pd.DataFrame(
@@ -268,7 +305,9 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
             self.status.fail(errors[0], "A submit callback")
 
     def _withdraw_preview(self, *_: Any) -> None:
-        """A value changed after Preview: that preview no longer says what would be sent."""
+        """A value changed after Preview: that preview no longer says what would be sent
+        (and an error about the old values no longer applies)."""
+        self.status.clear_error()
         if self._pending is not None:
             self._pending = None
             self.confirm_button.disabled = True
@@ -277,12 +316,31 @@ class WritePanel(widgets.VBox):  # type: ignore[misc]
     def _on_selection(self, selected: Sequence[Hashable]) -> None:
         self._withdraw_preview()
         with self.status.guard("Reading schemas"):
-            self.fields = self._build_fields(selected)
-            for field in self.fields.values():
-                for widget in (field.include, *field.editors):
-                    widget.observe(self._withdraw_preview, names="value")
-            self.form.children = tuple(field.row for field in self.fields.values())
-            self.status.say(f"{len(self.fields)} writable datastreams", "info")
+            self._rebuild_form(selected)
+            self.status.say(self._form_summary(selected), "info")
+
+    def _rebuild_form(self, selected: Sequence[Hashable]) -> None:
+        self.fields = self._build_fields(selected)
+        for field in self.fields.values():
+            for widget in (field.include, *field.editors):
+                widget.observe(self._withdraw_preview, names="value")
+        self.form.children = tuple(field.row for field in self.fields.values())
+
+    def _form_summary(self, selected: Sequence[Hashable]) -> str:
+        """How many writable datastreams, and why there are none when there are none."""
+        if not selected:
+            return "0 writable datastreams: select a device above to see what it takes"
+        if self.fields:
+            return f"{len(self.fields)} writable datastreams"
+        fleet = self.picker.fleet
+        templates: list[str] = []
+        if not fleet.empty and "template" in fleet.columns:
+            chosen = fleet[fleet["device_id"].isin(list(selected))]
+            templates = sorted(chosen["template"].dropna().astype(str).unique())
+        kinds = f" ({', '.join(templates)})" if templates else ""
+        if len(selected) > 1:
+            return f"0 writable datastreams: none of the selected devices takes writes{kinds}"
+        return f"0 writable datastreams: it takes no writes{kinds}, it only reports"
 
     def _current_values(self, device_id: Hashable) -> dict[str, Any]:
         """The device's values now, by label (the form works without them)."""

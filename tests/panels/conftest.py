@@ -51,6 +51,9 @@ DEVICES = [
 
 POSITIONS = {4: (24.94, 60.17), 5: (25.47, 65.01)}
 
+UNITS = {"Temperature": "°C", "Humidity": "%", "Battery": "%", "Speed": "km/h", "Power": "W"}
+"""Units of the fake datastreams (the rest have none)."""
+
 
 def _when(value: Any, default: pd.Timestamp) -> pd.Timestamp:
     """Resolve ``"now"``, ``"-7d"``-style and absolute times against the fixed NOW."""
@@ -69,7 +72,8 @@ class FakeFleet:
     ``fail[method] = exc`` makes that method raise.
     """
 
-    def __init__(self, id_kind: type = int) -> None:
+    def __init__(self, id_kind: type = int, unit_column: str = "units") -> None:
+        self.unit_column = unit_column  # Blynk says "units", Thingsee "unit"
         self.ids = {raw: id_kind(raw) if id_kind is int else f"dev-{raw}" for raw, *_ in DEVICES}
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.writes: list[tuple[Hashable, dict[str, Any]]] = []
@@ -109,9 +113,10 @@ class FakeFleet:
     def schema(self, device_id: Hashable) -> pd.DataFrame:
         self._record("schema", device_id)
         rows = self._schema_rows(device_id)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             rows, columns=["label", "type", "min", "max", "options", "writable", "history"]
         )
+        return frame.assign(**{self.unit_column: [UNITS.get(r[0], "") for r in rows]})
 
     def datastreams(self, device_id: Hashable) -> pd.DataFrame:
         self._record("datastreams", device_id)
@@ -220,6 +225,12 @@ def fleet() -> FakeFleet:
 @pytest.fixture
 def string_fleet() -> FakeFleet:
     return FakeFleet(id_kind=str)
+
+
+@pytest.fixture
+def thingsee_style_fleet() -> FakeFleet:
+    """String ids and a schema whose unit column is ``unit``, as Thingsee's is."""
+    return FakeFleet(id_kind=str, unit_column="unit")
 
 
 @pytest.fixture

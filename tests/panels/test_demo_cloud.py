@@ -39,8 +39,8 @@ def test_demo__history_of_a_weather_station(demo_cloud):
     panel.range_choice.value = "7d"
     panel.load_button.click()
     assert panel.last_error is None, panel.status.value
-    assert len(panel.figure.data) == 2
-    assert len(panel.figure.data[0].y) == (panel.data["datastream"] == "Temperature").sum() > 0
+    assert len(panel.data_traces) == 2
+    assert len(panel.data_traces[0].y) == (panel.data["datastream"] == "Temperature").sum() > 0
 
 
 def test_demo__map_shows_every_located_tracker_and_a_trail(demo_cloud):
@@ -94,5 +94,5 @@ def test_demo__thingsee_client_drives_the_same_panels():
     board.history.streams.value = ("temperature",)
     board.history.load_button.click()
     assert board.history.last_error is None, board.history.status.value
-    assert len(board.history.figure.data) == 1
+    assert len(board.history.data_traces) == 1
     assert sum(len(t.lat) for t in board.map.figure.data) >= len(cloud.locations())

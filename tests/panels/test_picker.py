@@ -13,8 +13,7 @@ def ids_on_page(picker):
 def test_picker__lists_every_device_with_name_and_id_labels(fleet):
     picker = DevicePicker(fleet)
     assert ids_on_page(picker) == [1, 2, 3, 4, 5, 6]
-    assert picker.choice.options[0] == ("Roof Weather (1)", 1)
-    assert "Kitchen Plug" in picker.table.value
+    assert picker.choice.options[0] == ("Roof Weather (1) · Weather Station", 1)
     assert picker.template.options == (ANY, "GPS Asset Tracker", "Smart Plug", "Weather Station")
 
 
@@ -30,7 +29,7 @@ def test_picker__template_filter(fleet):
     picker = DevicePicker(fleet)
     picker.template.value = "Weather Station"
     assert ids_on_page(picker) == [1, 2, 3]
-    assert "Truck" not in picker.table.value
+    assert not any("Truck" in label for label, _ in picker.choice.options)
 
 
 def test_picker__tag_filter_fetches_tags_lazily_once(fleet):
@@ -144,3 +143,27 @@ def test_picker__online_column_in_devices_frame_saves_the_calls(bare_fleet, monk
     assert not picker.online.disabled
     picker.online.value = "offline"
     assert ids_on_page(picker) == [2, 5]
+
+
+# -- issue 15 ---------------------------------------------------------------------------------
+def test_picker__one_choice_control_naming_each_device_in_full(fleet):
+    import ipywidgets as widgets
+
+    picker = DevicePicker(fleet)
+    choosers = [
+        w
+        for w in picker.children
+        if isinstance(w, widgets.SelectMultiple | widgets.HTML) and w is not picker.status
+    ]
+    assert choosers == [picker.choice]
+    assert picker.choice.layout.width == "auto" and picker.choice.style.description_width
+    assert ("Kitchen Plug (6) · Smart Plug", 6) in picker.choice.options
+
+
+def test_picker__tag_search_ignores_case_and_lists_every_tag(fleet):
+    picker = DevicePicker(fleet)
+    picker.tag.value = "NORTH"
+    assert ids_on_page(picker) == [1, 3]
+    assert list(picker.tag.options) == ["field", "fleet", "north", "roof"]
+    picker.tag.value = "Fle"
+    assert ids_on_page(picker) == [4, 5]

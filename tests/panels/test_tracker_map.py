@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from blynkbook.panels import DevicePicker, TrackerMap
-from blynkbook.panels.tracker_map import TRAIL_PREFIX
+from blynkbook.panels.tracker_map import ONLINE_COLOURS, SELECTED, TRAIL_PREFIX
 
 
 def traces_by_name(tracker_map):
@@ -109,6 +110,7 @@ def test_map__selection_changes_restyle_traces_and_never_empty_the_map(fleet, mo
         "GPS Asset Tracker",
         f"{TRAIL_PREFIX}Truck 1 (4)",
         f"{TRAIL_PREFIX}Truck 2 (5)",
+        SELECTED,
     ]
     assert figure.data[0].uid == first_uid  # the positions trace was kept, not replaced
     tracker_map.colour_by.value = "online"
@@ -127,3 +129,52 @@ def test_map__nothing_to_show_keeps_an_empty_placeholder_trace(fleet):
     tracker_map.redraw()
     (trace,) = tracker_map.figure.data
     assert trace.type == "scattermap" and len(trace.lon) == 0 and trace.showlegend is False
+
+
+# -- issue 15 ---------------------------------------------------------------------------------
+def test_map__selected_devices_are_drawn_on_top_and_zoomed_to(fleet):
+    tracker_map = TrackerMap(fleet)
+    whole_fleet_zoom = tracker_map.figure.layout.map.zoom
+    tracker_map.picker.selected = (4,)
+    traces = traces_by_name(tracker_map)
+    assert list(traces)[-1] == SELECTED  # drawn last: above markers and trails
+    assert list(traces[SELECTED].text) == ["Truck 1"] and traces[SELECTED].marker.size == 18
+    assert tracker_map.figure.layout.map.zoom > whole_fleet_zoom
+    centre = tracker_map.figure.layout.map.center
+    assert centre.lat == pytest.approx(60.17, abs=0.05)
+
+
+def test_map__devices_at_one_spot_are_drawn_apart(fleet, monkeypatch):
+    original = fleet.locations
+
+    def same_spot():
+        frame = original()
+        return frame.assign(lon=24.94, lat=60.17)
+
+    monkeypatch.setattr(fleet, "locations", same_spot)
+    tracker_map = TrackerMap(fleet)
+    (trace,) = traces_by_name(tracker_map).values()
+    assert len(set(zip(trace.lon, trace.lat, strict=True))) == 2
+    assert all("2 devices share this spot" in text for text in trace.hovertext)
+
+
+def test_map__online_is_green_offline_grey(fleet):
+    tracker_map = TrackerMap(fleet)
+    tracker_map.colour_by.value = "online"
+    traces = traces_by_name(tracker_map)
+    assert traces["online"].marker.color == ONLINE_COLOURS["online"] == "#1a7f37"
+    assert traces["offline"].marker.color == ONLINE_COLOURS["offline"]
+
+
+def test_map__own_picker_lists_only_drawable_devices_and_says_devices(fleet):
+    tracker_map = TrackerMap(fleet)
+    assert [i for _, i in tracker_map.picker.choice.options] == [4, 5]
+    assert "2 devices with a position" in tracker_map.status.value
+    assert "tracker" not in tracker_map.status.value
+
+
+def test_map__a_located_device_without_a_trail_is_said_fixed(string_fleet, monkeypatch):
+    monkeypatch.setattr(string_fleet, "trail", lambda *a: pd.DataFrame({"lon": [], "lat": []}))
+    tracker_map = TrackerMap(string_fleet)
+    tracker_map.picker.selected = ("dev-4",)
+    assert "1 selected without a trail (fixed position" in tracker_map.status.value

@@ -182,3 +182,40 @@ def test_write__values_that_cannot_be_read_leave_defaults(fleet, monkeypatch):
     panel = WritePanel(fleet)
     panel.picker.selected = (6,)
     assert panel.fields["Mode"].editors[0].value == "eco" and panel.last_error is None
+
+
+# -- issue 15 ---------------------------------------------------------------------------------
+def test_write__zero_writable_datastreams_says_why(fleet):
+    """Point 4: "0 writable datastreams" comes with its reason."""
+    panel = WritePanel(fleet)
+    assert "select a device" in panel.status.value
+    panel.picker.selected = (4,)
+    assert "it takes no writes (GPS Asset Tracker), it only reports" in panel.status.value
+    panel.picker.selected = (4, 5)
+    assert "none of the selected devices takes writes" in panel.status.value
+
+
+def test_write__an_error_goes_away_once_the_form_changes(fleet):
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    panel.preview_button.click()  # nothing ticked
+    assert panel.last_error is not None and "tick at least one" in panel.status.value
+    panel.fields["Power"].editors[0].value = 100.0
+    assert panel.last_error is None and "failed" not in panel.status.value
+
+
+def test_write__enum_shows_labels_in_report_and_now_is_refreshed(demo_cloud):
+    """Point 5: labels, not keys; "now:" follows Confirm."""
+    plug = int(demo_cloud.devices().query("template == 'Smart Plug'")["device_id"].iloc[0])
+    panel = WritePanel(demo_cloud)
+    panel.picker.selected = (plug,)
+    target = "boost" if panel.fields["Mode"].editors[0].value != "boost" else "eco"
+    panel.fields["Mode"].editors[0].value = target
+    panel.preview_button.click()
+    panel.confirm_button.click()
+    assert panel.report["value"].tolist() == [target]
+    assert f"<td>{target}</td>" in panel.report_table.value
+    tail = panel.fields["Mode"].row.children[-1].value
+    assert tail == f"now: {target}"
+    assert panel.fields["Mode"].editors[0].value == target
+    assert "1 written, 0 skipped" in panel.status.value

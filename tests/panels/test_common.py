@@ -1,0 +1,52 @@
+"""The pieces every panel shares: short errors with hints, units, the fast plotly import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+
+from blynkbook.errors import InputError, TransportError
+from blynkbook.panels._common import CONNECTION_HINT, StatusLine, short_error, unit_of
+
+
+def test_short_error__last_line_only_and_a_hint_when_the_cloud_is_unreachable():
+    """Point 10: a short line, and where to look when the network is the problem."""
+    assert short_error(InputError("while reading\nno datastream 'Tmp'")) == "no datastream 'Tmp'"
+    unreachable = TransportError("GET https://fra1.blynk.cloud/api: connection refused")
+    assert short_error(unreachable).endswith(f"({CONNECTION_HINT})")
+    try:
+        try:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        except httpx.ConnectError as inner:
+            raise RuntimeError("loading failed") from inner
+    except RuntimeError as outer:
+        assert "BLYNK_SERVER" in short_error(outer)
+    assert "BLYNK_SERVER" not in short_error(ValueError("bad date"))
+
+
+def test_status_line__fail_shows_one_line_without_the_type_or_traceback():
+    status = StatusLine()
+    status.fail(InputError("a\nb\nthe end date is before the start"), "Loading")
+    assert "Loading failed: the end date is before the start" in status.value
+    assert "Traceback" not in status.value and "InputError" not in status.value
+
+
+def test_unit_of__blynk_units_and_thingsee_unit():
+    assert unit_of({"units": "°C"}) == "°C"
+    assert unit_of({"unit": "lx"}) == "lx"
+    assert unit_of({"label": "Mode"}) == ""
+
+
+def test_panels_import_without_nbformat_and_fig_show_still_finds_it():
+    """Point 8: plotly's widget no longer pulls nbformat → jsonschema → rfc3987_syntax."""
+    code = (
+        "import sys, blynkbook.panels, plotly.graph_objects as go\n"
+        "go.FigureWidget()\n"
+        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
+        "import plotly.io._renderers as r\n"
+        "assert r.nbformat.__version__\n"
+        "assert 'nbformat' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
