@@ -67,7 +67,8 @@ def test_history_panel_plots_by_label(cloud: Blynk) -> None:
     panel.range_choice.value = "7d"
     panel.load_button.click()
     assert panel.last_error is None, panel.status.value
-    assert len(panel.figure.data) == 2 and len(panel.figure.data[0].y) > 100
+    traces = panel.data_traces
+    assert len(traces) == 2 and len(traces[0].y) > 100
 
 
 def test_tracker_map_shows_the_trackers(cloud: Blynk, sim: BlynkSim) -> None:
