@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -31,6 +32,8 @@ __all__ = [
     "ENV_CLIENT_SECRET",
     "ENV_SERVER",
     "REGIONS",
+    "check_concurrency",
+    "check_timeout",
     "connect",
     "server_url",
 ]
@@ -67,6 +70,37 @@ def server_url(server: str) -> str:
     return check_base_url(text)
 
 
+def check_timeout(timeout: object) -> float:
+    """A request timeout in seconds: a positive, finite number (not a string, not a bool).
+
+    >>> check_timeout("30")
+    Traceback (most recent call last):
+    ...
+    blynkbook.errors.InputError: timeout='30' (str) must be a number of seconds, like timeout=30
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise InputError(
+            f"timeout={timeout!r} ({type(timeout).__name__}) must be a number of seconds, "
+            "like timeout=30"
+        )
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise InputError(f"timeout={timeout!r} must be a positive, finite number of seconds")
+    return float(timeout)
+
+
+def check_concurrency(max_concurrency: object) -> int:
+    """How many requests may be in flight at once: a whole number of at least 1."""
+    if (
+        isinstance(max_concurrency, bool)
+        or not isinstance(max_concurrency, int)
+        or max_concurrency < 1
+    ):
+        raise InputError(
+            f"max_concurrency={max_concurrency!r} must be a whole number of at least 1"
+        )
+    return max_concurrency
+
+
 def _from_env(environ: Mapping[str, str]) -> tuple[str, str, str] | None:
     names = (ENV_SERVER, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
     values = [environ.get(name, "").strip() for name in names]
@@ -99,7 +133,11 @@ def connect(
     environment the embedded demo cloud. ``cache``: None (on for real servers, in the
     user cache folder), False, True, or a file path. ``offline`` replays the cache only.
     ``now`` and ``seed`` shape the demo cloud (``BLYNKBOOK_DEMO_NOW`` sets ``now`` too).
+    ``timeout`` (seconds, a positive number) and ``max_concurrency`` (a positive whole
+    number) are checked here, before any request.
     """
+    check_timeout(timeout)
+    check_concurrency(max_concurrency)
     if server is None and client_id is None and client_secret is None:
         found = _from_env(os.environ)
         if found is None:

@@ -1,8 +1,11 @@
 """Turn the many ways a notebook names an instant into epoch milliseconds (UTC).
 
-Accepted: ``datetime`` / ``pd.Timestamp`` (naive means UTC), ISO strings, epoch numbers
-(seconds, or milliseconds when larger than 10**11), ``"now"`` and relative offsets such
-as ``"-7d"``, ``"-2h"``, ``"-30min"``, ``"-90s"``, ``"-1w"``.
+Accepted: ``datetime`` / ``pd.Timestamp`` (naive means UTC), ISO strings, ``"now"``,
+relative offsets such as ``"-7d"``, ``"-2h"``, ``"-30min"``, ``"-90s"``, ``"-1w"``, and
+numbers, which are always epoch **milliseconds** (the cloud's own unit): 0 (the epoch, "from
+the beginning") or an instant from 2000 to 2100. Any other number is refused with the reason
+(epoch seconds, a ``20261101``-style date), never silently read in another unit. Instants
+must lie between 1970 and 2100.
 
 >>> to_epoch_ms("-2h", now_ms=7_200_000)
 0
@@ -22,7 +25,14 @@ import pandas as pd
 
 from blynkbook.errors import InputError
 
-__all__ = ["Clock", "time_window", "to_epoch_ms", "wall_clock_ms"]
+__all__ = [
+    "EPOCH_MS_RANGE",
+    "INSTANT_RANGE_MS",
+    "Clock",
+    "time_window",
+    "to_epoch_ms",
+    "wall_clock_ms",
+]
 
 #: Returns "now" in epoch milliseconds.
 Clock = Callable[[], int]
@@ -44,7 +54,12 @@ _UNIT_MS = {
     "week": 7 * 86_400_000,
     "weeks": 7 * 86_400_000,
 }
-_EPOCH_MS_THRESHOLD = 10**11  # numbers above this are already milliseconds
+#: Numbers are epoch milliseconds from 2000-01-01 to 2100-01-01 (or exactly 0).
+EPOCH_MS_RANGE = (946_684_800_000, 4_102_444_800_000)
+#: Every instant, whatever its form, lies in 1970-01-01 .. 2100-01-01.
+INSTANT_RANGE_MS = (0, EPOCH_MS_RANGE[1])
+_EPOCH_SECONDS = (946_684_800, 4_102_444_800)
+_YYYYMMDD = re.compile(r"(19|20|21)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 
 
 def wall_clock_ms() -> int:
@@ -78,7 +93,53 @@ def _timestamp_ms(value: Any) -> int:
         raise InputError(f"time {value!r} is missing (NaT)")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return int(stamp.value // 1_000_000)  # .value counts nanoseconds whatever the unit
+    try:
+        ms = int(stamp.value // 1_000_000)  # .value counts nanoseconds whatever the unit
+    except OverflowError:  # outside pandas' nanosecond range (years 1677..2262)
+        ms = -1 if stamp.year < 1970 else INSTANT_RANGE_MS[1]
+    return _in_instant_range(value, ms)
+
+
+def _in_instant_range(value: Any, ms: int) -> int:
+    low, high = INSTANT_RANGE_MS
+    if not low <= ms < high:
+        raise InputError(
+            f"time {value!r} is outside 1970-01-01 .. 2100-01-01, the range of instants the "
+            "cloud keeps"
+        )
+    return ms
+
+
+def _epoch_ms(value: Any) -> int:
+    """A number as epoch milliseconds: 0, or 2000..2100; anything else is refused with the
+    likely mistake named."""
+    number = float(value)
+    if not np.isfinite(number):
+        raise InputError(f"time {value!r} is not a finite epoch number")
+    low, high = EPOCH_MS_RANGE
+    if number == 0 or low <= number < high:
+        return int(number)
+    text = str(int(number)) if number.is_integer() else str(value)
+    if _YYYYMMDD.fullmatch(text):
+        hint = f"it looks like a date: pass '{text[:4]}-{text[4:6]}-{text[6:]}'"
+    elif _EPOCH_SECONDS[0] <= number < _EPOCH_SECONDS[1]:
+        hint = (
+            f"it looks like epoch seconds: pass {int(number * 1000)} (milliseconds) or "
+            f"pd.Timestamp({value!r}, unit='s')"
+        )
+    else:
+        hint = "pass a date string, a datetime or an offset like '-7d'"
+    raise InputError(
+        f"time {value!r}: numbers are epoch milliseconds, and {value!r} ms is "
+        f"{_iso_any(number)}, outside 2000-01-01 .. 2100-01-01 (0 means the epoch); {hint}"
+    )
+
+
+def _iso_any(ms: float) -> str:
+    try:
+        return _iso(int(ms))
+    except (OverflowError, ValueError):
+        return "beyond any calendar date"
 
 
 def to_epoch_ms(value: Any, *, now_ms: int) -> int:
@@ -90,14 +151,11 @@ def to_epoch_ms(value: Any, *, now_ms: int) -> int:
     if isinstance(value, bool):
         raise InputError(f"time {value!r} is a bool, not an instant")
     if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        if not np.isfinite(number):
-            raise InputError(f"time {value!r} is not a finite epoch number")
-        return int(number if abs(number) >= _EPOCH_MS_THRESHOLD else number * 1000)
+        return _epoch_ms(value)
     if isinstance(value, str):
         relative = _relative_ms(value, now_ms)
         if relative is not None:
-            return relative
+            return _in_instant_range(value, relative)
     if isinstance(value, str | datetime | date | pd.Timestamp | np.datetime64):
         return _timestamp_ms(value)
     raise InputError(f"time {value!r} of type {type(value).__name__} is not understood")

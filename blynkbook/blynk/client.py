@@ -433,9 +433,7 @@ class Blynk:
         """
         from_ms, to_ms = time_window(start, end, now_ms=self._now())
         ids = self._device_ids(devices)
-        names = [datastreams] if isinstance(datastreams, str | int) else list(datastreams)
-        if not names:
-            raise InputError("no datastreams given: pass a name or a list of names")
+        names = _datastream_names(datastreams)
         series = self._series(ids, names)
         show = progress if progress is not None else (None if self.progress else False)
         return history.pull(
@@ -568,8 +566,10 @@ class Blynk:
         self, device_id: Hashable, datastream: Any, series: pd.Series | pd.DataFrame
     ) -> pd.DataFrame:
         """Import past points (time-indexed Series, or a frame with ``time``/``value``)
-        into a numeric datastream, 10,000 points a request. Points older than 30 days
-        are refused before anything is sent. Returns one report row per chunk; a failure
+        into a numeric datastream, 10,000 points a request. Points the cloud would not
+        keep are refused before anything is sent, naming the rows: older than 30 days,
+        more than 30 days ahead (the cloud skips those silently), or two at the same
+        millisecond. Returns one report row per chunk; a failure
         after earlier chunks landed raises :class:`~blynkbook.errors.PartialWriteError`
         with the report of every chunk."""
         number = admin.check_device_id(device_id)
@@ -693,6 +693,25 @@ class Blynk:
 
 
 # small pure helpers ------------------------------------------------------------------------------
+def _datastream_names(datastreams: Any) -> list[Any]:
+    """One datastream (a label, alias, pin or id) or several, as a non-empty list."""
+    if isinstance(datastreams, str | int | np.integer) and not isinstance(datastreams, bool):
+        return [datastreams]
+    if (
+        datastreams is None
+        or isinstance(datastreams, bool | bytes | Mapping)
+        or not isinstance(datastreams, Iterable)
+    ):
+        raise InputError(
+            f"datastreams={datastreams!r} is not understood: pass a name, pin or id like "
+            "'Temperature', or a list of them"
+        )
+    names = list(datastreams)
+    if not names:
+        raise InputError("no datastreams given: pass a name or a list of names")
+    return names
+
+
 def _sort_field(sort_by: str) -> str:
     if sort_by in SORT_FIELDS.values():
         return sort_by

@@ -31,6 +31,7 @@ __all__ = [
     "IMPORT_CHUNK",
     "IMPORT_SPEC",
     "MAX_IMPORT_AGE_MS",
+    "MAX_IMPORT_AHEAD_MS",
     "MAX_STRING_BYTES",
     "PROPERTY_NAMES",
     "SERVER_CHECKS_ONLY",
@@ -62,6 +63,9 @@ SERVER_CHECKS_ONLY = (
     "checked by the server only: this client may not read the template (PRODUCT_VIEW), "
     "so local type, range and option checks were reduced"
 )
+#: "Data points with timestamps more than 1 month in the future are silently skipped";
+#: a month is read as 30 days, the shorter reading, so every point sent is one the cloud keeps.
+MAX_IMPORT_AHEAD_MS = 30 * 86_400_000
 
 #: The ``DataStreamPropertyName`` enum of the DataStreams OpenAPI (34 names).
 PROPERTY_NAMES = frozenset(
@@ -353,14 +357,44 @@ def import_points(series: pd.Series | pd.DataFrame) -> tuple[Any, Any]:
     return ms, pd.Series(values).reset_index(drop=True).to_numpy(dtype=object)
 
 
-def check_import_points(times_ms: Any, *, now_ms: int) -> None:
-    """Refuse points older than 30 days (the vendor's window), naming the first few."""
-    old = np.flatnonzero(times_ms < now_ms - MAX_IMPORT_AGE_MS)
-    if old.size == 0:
-        return
+def _rows_named(times_ms: Any, rows: Any, limit: int = 5) -> str:
     shown = ", ".join(
         f"row {i} ({pd.Timestamp(int(times_ms[i]), unit='ms', tz='UTC').isoformat()})"
-        for i in old[:5]
+        for i in rows[:limit]
     )
-    more = f" and {old.size - 5} more" if old.size > 5 else ""
-    raise InputError(f"{old.size} point(s) are older than the 30-day import window: {shown}{more}")
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def check_import_points(times_ms: Any, *, now_ms: int) -> None:
+    """Refuse, before anything is sent, the points the cloud would not keep, naming the
+    rows: points older than 30 days (the vendor answers 400), points more than
+    :data:`MAX_IMPORT_AHEAD_MS` ahead (the vendor skips them silently, so a report would
+    say "accepted" for points that never land) and duplicate timestamps (the cloud keeps
+    one point per millisecond, so two sent would be one kept). Rule for duplicates: none
+    are dropped on the caller's behalf; the message says how to choose which to keep.
+
+    >>> check_import_points(np.array([1_000, 1_000]), now_ms=2_000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    blynkbook.errors.InputError: 2 point(s) share a timestamp with another ...
+    """
+    old = np.flatnonzero(times_ms < now_ms - MAX_IMPORT_AGE_MS)
+    if old.size:
+        raise InputError(
+            f"{old.size} point(s) are older than the 30-day import window: "
+            f"{_rows_named(times_ms, old)}"
+        )
+    ahead = np.flatnonzero(times_ms > now_ms + MAX_IMPORT_AHEAD_MS)
+    if ahead.size:
+        raise InputError(
+            f"{ahead.size} point(s) are more than 30 days in the future, which the cloud "
+            f"skips without a word: {_rows_named(times_ms, ahead)}"
+        )
+    repeated = np.flatnonzero(pd.Series(times_ms).duplicated(keep=False).to_numpy())
+    if repeated.size:
+        raise InputError(
+            f"{repeated.size} point(s) share a timestamp with another (the cloud keeps one "
+            "point per millisecond, so the report would count points that never land): "
+            f"{_rows_named(times_ms, repeated)}; keep one each, e.g. "
+            "series[~series.index.duplicated(keep='last')]"
+        )

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         open_cache,
     )
     from ._info import CacheInfo
-    from ._off import DEMO_NOT_CACHED, NoCache, demo_cache
+    from ._off import DEMO_NOT_CACHED, NoCache, check_cache_setting, demo_cache
     from .policy import (
         BLYNK_READS,
         BLYNK_WRITES,
@@ -62,6 +62,7 @@ __all__ = [
     "ReadRule",
     "ResponseCache",
     "WriteRule",
+    "check_cache_setting",
     "default_cache_path",
     "demo_cache",
     "offline_from_env",
@@ -80,6 +81,7 @@ _HOME_OF = {  # name → the submodule that defines it
     "NoCache": "._off",
     "DEMO_NOT_CACHED": "._off",
     "demo_cache": "._off",
+    "check_cache_setting": "._off",
     "BLYNK_READS": ".policy",
     "BLYNK_WRITES": ".policy",
     "DEFAULT_POLICY": ".policy",

@@ -23,7 +23,7 @@ from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.models.response import CachedResponse
 
 from ._info import CacheInfo
-from ._off import NoCache
+from ._off import NoCache, check_cache_setting
 from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
 from .keys import account_scope, parse_key, redact_url, request_key
 from .policy import DEFAULT_POLICY, Invalidation, Policy, ReadRule
@@ -86,6 +86,7 @@ def open_cache(
     >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x")
     <NoCache: cache=False>
     """
+    check_cache_setting(setting)
     if setting is False and not offline:
         return NoCache("cache=False")
     path = None if setting is None or isinstance(setting, bool) else Path(setting).expanduser()

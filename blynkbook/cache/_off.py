@@ -12,11 +12,14 @@ nothing to clear) and is falsy, so ``if cloud.cache:`` reads naturally.
 
 from __future__ import annotations
 
+import os
+from pathlib import PurePath
+
 from blynkbook.errors import InputError
 
 from ._info import CacheInfo
 
-__all__ = ["DEMO_NOT_CACHED", "NoCache", "demo_cache"]
+__all__ = ["DEMO_NOT_CACHED", "NoCache", "check_cache_setting", "demo_cache"]
 
 DEMO_NOT_CACHED = (
     "the in-process demo cloud is not cached; serve it with `blynkbook sim` and connect to "
@@ -64,9 +67,29 @@ class NoCache:
         """Nothing to close."""
 
 
+def check_cache_setting(setting: object) -> None:
+    """Refuse a ``connect(cache=...)`` that is not None, True, False, a path string or an
+    ``os.PathLike``, before anything is opened or sent.
+
+    >>> check_cache_setting(123)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    blynkbook.errors.InputError: cache=123 (int) is not understood: pass None or True ...
+    """
+    if setting is None or isinstance(setting, bool | PurePath | os.PathLike):
+        return
+    if isinstance(setting, str) and setting.strip():
+        return
+    raise InputError(
+        f"cache={setting!r} ({type(setting).__name__}) is not understood: pass None or True "
+        "(the default file), False (no cache) or a file path"
+    )
+
+
 def demo_cache(setting: object) -> NoCache:
     """The cache of an in-process demo client: none. Asking for one (a path, True) is an
     :class:`~blynkbook.errors.InputError`."""
+    check_cache_setting(setting)
     if setting not in (None, False):
         raise InputError(f"cache={setting!r}: {DEMO_NOT_CACHED}")
     return NoCache(DEMO_NOT_CACHED)

@@ -186,7 +186,7 @@ NOW_MS = 1_795_176_000_000  # 2026-11-20T12:00:00Z
         (datetime(2026, 11, 20, 12, tzinfo=UTC), NOW_MS),
         (datetime(2026, 11, 20, 12), NOW_MS),  # naive means UTC
         (pd.Timestamp("2026-11-20 12:00"), NOW_MS),
-        (1_795_176_000, NOW_MS),  # epoch seconds
+        (0, 0),  # the epoch: "from the beginning"
         (NOW_MS, NOW_MS),  # epoch milliseconds
     ],
 )
