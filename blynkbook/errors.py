@@ -5,6 +5,8 @@
     │   └── DatastreamNameError               a datastream name that is unknown or ambiguous
     ├── TransportError                        no usable HTTP response (connect, timeout, dropped)
     ├── OfflineError                          offline mode and the cache has no answer
+    ├── CacheFileError                        the cache file cannot be opened where it is;
+    │                                         the message names the file and the way out
     ├── PartialWriteError                     a write sent in chunks stopped part-way;
     │                                         ``report`` says which chunks landed
     └── APIError                              the cloud answered with an error status
@@ -18,10 +20,13 @@
 Every message names the request by method and *redacted* URL: tokens, secrets and
 passwords never appear in an exception text.
 
-Two warnings (both ``UserWarning``): :class:`StaleDataWarning`, when the cloud could not
+Three warnings, all ``UserWarning``: :class:`StaleDataWarning`, when the cloud could not
 be reached and cached data was served instead (the frame's ``attrs["stale"]`` says so
 too); :class:`PermissionWarning`, once per client, when the OAuth client lacks an optional
-permission (templates) and the facade works with less (names NA, schema inferred).
+permission (templates) and the facade works with less (names NA, schema inferred);
+:class:`CacheWarning`, when the cache file could not be used as asked (a save failed, an
+invalidation could not be applied, a damaged file was moved aside); it names the file, and
+the call it concerns went on without the cache.
 
 >>> from blynkbook.errors import InputError
 >>> issubclass(InputError, ValueError)
@@ -37,6 +42,8 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "BlynkbookError",
+    "CacheFileError",
+    "CacheWarning",
     "DatastreamNameError",
     "ForbiddenError",
     "InputError",
@@ -59,6 +66,11 @@ class StaleDataWarning(UserWarning):
 class PermissionWarning(UserWarning):
     """The OAuth client lacks an optional permission; the facade goes on with less
     (the message names the permission and what is reduced)."""
+
+
+class CacheWarning(UserWarning):
+    """The cache file could not be used as asked; the call went on without it (no wrong
+    data is served). The message names the file, what failed and what to do."""
 
 
 class BlynkbookError(Exception):
@@ -89,6 +101,15 @@ class OfflineError(BlynkbookError):
         super().__init__(message)
         self.method = method
         self.url = url
+
+
+class CacheFileError(BlynkbookError):
+    """The cache file cannot be opened where it is (a folder in its place, a file where its
+    folder should be, no permission). ``path`` is the file; the message says the way out."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class PartialWriteError(BlynkbookError):

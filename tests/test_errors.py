@@ -28,7 +28,7 @@ def test_every_exception_shares_one_root_and_the_warnings_are_user_warnings() ->
     for name in errors.__all__:
         obj = getattr(errors, name)
         if isinstance(obj, type) and issubclass(obj, Warning):
-            assert obj in (errors.StaleDataWarning, errors.PermissionWarning)
+            assert obj in (errors.StaleDataWarning, errors.PermissionWarning, errors.CacheWarning)
             assert issubclass(obj, UserWarning)
         elif isinstance(obj, type):
             assert issubclass(obj, errors.BlynkbookError)

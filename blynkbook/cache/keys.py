@@ -32,6 +32,8 @@ __all__ = [
     "KeyParts",
     "account_scope",
     "device_ids_in_query",
+    "entry_scopes",
+    "invalidation_scopes",
     "parse_key",
     "redact_url",
     "request_digest",
@@ -206,3 +208,32 @@ def parse_key(key: str) -> KeyParts | None:
         return KeyParts(scope, endpoint, tuple(int(i) for i in ids.split(",")), digest)
     except ValueError:
         return None
+
+
+def entry_scopes(parts: KeyParts) -> list[str]:
+    """The generations a cached entry depends on: one per device it is about, one for its
+    endpoint, on its server. A save is refused if any moved while the read was in flight.
+
+    >>> entry_scopes(KeyParts("0123456789abcdef", "values", (7,), "00"))
+    ['01234567:d:7', '01234567:e:values']
+    """
+    return [
+        *(f"{parts.server}:d:{i}" for i in parts.device_ids),
+        f"{parts.server}:e:{parts.endpoint}",
+    ]
+
+
+def invalidation_scopes(
+    server: str, device_ids: Iterable[int], endpoints: Iterable[str]
+) -> list[str]:
+    """The generations a write bumps: those of the devices it names and of the endpoints it
+    stales, on one server (8 hex digits). They meet :func:`entry_scopes` exactly where the
+    write deletes an entry.
+
+    >>> invalidation_scopes("01234567", [7], ["devices"])
+    ['01234567:d:7', '01234567:e:devices']
+    """
+    return [
+        *(f"{server}:d:{i}" for i in sorted(device_ids)),
+        *(f"{server}:e:{e}" for e in sorted(endpoints)),
+    ]

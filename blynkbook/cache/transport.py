@@ -19,6 +19,7 @@ False
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Final, Protocol
 
@@ -29,6 +30,7 @@ import urllib3.exceptions
 from requests_cache.models.response import CachedResponse
 
 from ..errors import InputError, OfflineError
+from ._storage import strip_secret_fields
 from .keys import redact_url
 
 __all__ = ["CACHE_OPTIONS", "CacheBackend", "CachedTransport"]
@@ -65,6 +67,10 @@ class CacheBackend(Protocol):
     def record(self, url: str, *, from_cache: bool) -> None: ...
 
     def after_write(self, method: str, url: str, body: bytes) -> None: ...
+
+    def enabled(self) -> bool: ...
+
+    def fetching(self, method: str, url: str) -> AbstractContextManager[None]: ...
 
 
 class CachedTransport(httpx.BaseTransport):
@@ -109,6 +115,8 @@ class CachedTransport(httpx.BaseTransport):
 
     def _read(self, request: httpx.Request) -> httpx.Response:
         options = self._options(request)
+        if not self._cache.offline and not self._cache.enabled():
+            return self._uncached(request)
         entry = self._usable_entry(request, options)
         answer = entry if entry is not None else self._fetch(request, options)
         from_cache = _came_from_cache(answer)
@@ -121,7 +129,8 @@ class CachedTransport(httpx.BaseTransport):
         if options["expire_after"] is None:
             options["expire_after"] = self._cache.expire_after(str(request.url))
         try:
-            answer = self._ask_session(request, **options)
+            with self._cache.fetching(request.method, str(request.url)):
+                answer = self._ask_session(request, **options)
         except requests.exceptions.RequestException as exc:
             stale = self._stale_copy(request)
             if stale is None:
@@ -133,6 +142,25 @@ class CachedTransport(httpx.BaseTransport):
             stale = self._stale_copy(request)
             return stale if stale is not None else answer
         return answer
+
+    def _uncached(self, request: httpx.Request) -> httpx.Response:
+        """The cache is off (an invalidation failed): straight to the cloud, nothing stored;
+        credential fields are still stripped, so the answer looks as a cached one would."""
+        response = self._writes.handle_request(request)
+        url = str(request.url)
+        self._cache.record(url, from_cache=False)
+        if not self._cache.cacheable(url):
+            return response
+        body = strip_secret_fields(response.read())
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _STALE_HEADERS]
+        response.close()
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=request,
+            extensions={"from_cache": False, "stale": False, "cached_at": None, "expires": None},
+        )
 
     def _usable_entry(
         self, request: httpx.Request, options: Mapping[str, Any]
