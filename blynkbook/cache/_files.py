@@ -27,7 +27,7 @@ def cache_file(path: Path) -> Path:
     folder should be, no permission to create the folder). A path without a suffix gets
     ``.sqlite``, as requests-cache would give it."""
     file = path.expanduser()
-    if not file.suffix:
+    if not file.suffix and not file.is_dir():
         file = file.with_name(file.name + _SUFFIX)
     if file.is_dir():
         raise CacheFileError(
