@@ -194,6 +194,15 @@ class ResponseCache:
         self._health = Health(self.path, self._apply_invalidations)
         self._reopening = threading.RLock()
         self._session, self._rows = self._open_storage()
+        if self.mode != "rw" and not self._offline:
+            self._health.warn_once(
+                "open",
+                0,
+                f"the cache file {self.path} is read-only: cached answers are served, nothing "
+                "new is stored, and a write turns the cache off for the session (its "
+                "invalidation cannot be applied); make it writable, or pass offline=True to "
+                "replay it",
+            )
 
     @property
     def _backend(self) -> GuardedCache:
@@ -262,12 +271,13 @@ class ResponseCache:
         it is about lands while it is in flight (checked at save time, in the save's own
         transaction)."""
         key = self.key_for(method, url)
+        snapshot = None  # a read-only file stores nothing
         try:
-            with self._rows.connection() as con:
-                snapshot = self._backend.snapshot(con, key)
+            if self.mode == "rw":
+                with self._rows.connection() as con:
+                    snapshot = self._backend.snapshot(con, key)
         except sqlite3.Error as exc:
             self.storage_failed(exc, "read")
-            snapshot = None
         with self._backend.in_flight(snapshot):
             yield
 

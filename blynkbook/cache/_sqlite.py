@@ -61,6 +61,9 @@ _BUMP: Final = (
     "ON CONFLICT(scope) DO UPDATE SET gen = gen + 1"
 )
 _CHUNK: Final = 500  # bound parameters per statement (SQLite allows 999 by default)
+#: A save waits at most this long for another process's write lock: losing one answer is
+#: harmless, and 16 threads queueing behind a held lock must not stall a pull.
+SAVE_TIMEOUT: Final = 0.5
 # SQLite result codes (the primary code is the low byte of the extended one)
 SQLITE_CORRUPT: Final = 11
 SQLITE_NOTADB: Final = 26
@@ -118,6 +121,7 @@ class Table(SQLiteDict):
         mmap_bytes: int = 0,
     ) -> None:
         self.mode: OpenMode = mode
+        self._timeout = timeout
         self._create = create and mode == "rw"
         self._mmap_bytes = mmap_bytes
         extra = {"lock": lock} if lock is not None else {}
@@ -165,7 +169,7 @@ class Table(SQLiteDict):
             uri=True,
             isolation_level=None,
             check_same_thread=False,
-            timeout=float(self.connection_kwargs.get("timeout", 5.0)),
+            timeout=self._timeout,
         )
         try:
             if self.mode == "rw":
@@ -179,9 +183,10 @@ class Table(SQLiteDict):
         return con
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, timeout: float | None = None) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back and re-raised on any error. The wait
-        for the write lock ends after the connection's timeout ("database is locked")."""
+        for the write lock ends after ``timeout`` seconds (default: the table's), then
+        "database is locked" is raised."""
         with self._lock:
             if self._connection is None:
                 self._connection = self._open()
@@ -189,6 +194,8 @@ class Table(SQLiteDict):
             if self._active_transaction:  # nested: part of the outer transaction
                 yield con
                 return
+            wait = self._timeout if timeout is None else min(timeout, self._timeout)
+            con.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             con.execute("BEGIN IMMEDIATE")
             self._active_transaction = True
             try:
@@ -320,7 +327,7 @@ class GuardedCache(SQLiteCache):
         value = self.responses.serialize(cached)
         aliases = [self.create_key(r.request) for r in response.history or ()]
         try:
-            with self.responses.transaction() as con:
+            with self.responses.transaction(SAVE_TIMEOUT) as con:
                 if read_generations(con, snapshot.gens) != dict(snapshot.gens):
                     self.skipped_saves += 1
                     log.debug("not stored: invalidated while in flight (%s)", key)

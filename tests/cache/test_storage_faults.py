@@ -164,7 +164,6 @@ def test_locked_file__save_waits_no_longer_than_the_timeout_and_warns(
 ) -> None:
     other = sqlite3.connect(cache_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    cache.session.cache.responses._connection.execute("PRAGMA busy_timeout=200")  # type: ignore[union-attr]
     with pytest.warns(CacheWarning, match="locked") as caught:
         reply = client.get(VALUES, params={"deviceId": 1})
     assert reply.status_code == 200 and str(cache_path) in str(caught[0].message)
@@ -326,3 +325,24 @@ def test_connect__misplaced_cache_path_is_a_blynkbook_error(
 
     with pytest.raises(CacheFileError, match="is a folder"):
         bb.connect(server.url, sim.client_id, sim.client_secret, cache=tmp_path)
+
+
+def test_read_only_folder_online__replays_warns_at_connect_and_write_turns_it_off(
+    sim: BlynkSim, server: LoopbackServer, cache_path: Path, make_read_only: Any
+) -> None:
+    warm = _warm_and_close(sim, server.url, cache_path)
+    make_read_only(cache_path.parent)
+    with pytest.warns(CacheWarning, match="is read-only") as opened:
+        cloud = cached_cloud(sim, server.url, cache_path)
+    assert str(cache_path) in str(opened[0].message)
+    with cloud:
+        assert cloud.cache.mode == "immutable"
+        frame = cloud.history([1, 2], ["Temperature"], *WINDOW)
+        pd.testing.assert_frame_equal(frame, warm)
+        assert frame.attrs["from_cache"]
+        ts = pd.Timestamp(WINDOW[0], tz="UTC").value // 10**6 + 12_345
+        with pytest.warns(CacheWarning, match="cache is off"):
+            report = cloud.import_history(1, "Temperature", imported([ts], [21.0]))
+        assert report["status"].tolist() == ["accepted"]
+        assert cloud.cache.info()["disabled"]
+        assert not cloud.history([1, 2], ["Temperature"], *WINDOW).attrs["from_cache"]
