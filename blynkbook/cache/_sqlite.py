@@ -61,6 +61,7 @@ _BUMP: Final = (
     "ON CONFLICT(scope) DO UPDATE SET gen = gen + 1"
 )
 _CHUNK: Final = 500  # bound parameters per statement (SQLite allows 999 by default)
+_WAL_LIMIT: Final = 8 * 2**20  # the WAL is cut back to this after a checkpoint
 #: A save waits at most this long for another process's write lock: losing one answer is
 #: harmless, and 16 threads queueing behind a held lock must not stall a pull.
 SAVE_TIMEOUT: Final = 0.5
@@ -175,6 +176,7 @@ class Table(SQLiteDict):
             if self.mode == "rw":
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute("PRAGMA synchronous=NORMAL")
+                con.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT}")
             if self._mmap_bytes:
                 con.execute(f"PRAGMA mmap_size={int(self._mmap_bytes)}")
         except sqlite3.Error:
