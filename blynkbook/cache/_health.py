@@ -66,6 +66,7 @@ class Health:
         self.path = path
         self._apply = apply
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush at a time: none is applied twice or lost
         self._warned: set[tuple[str, int]] = set()
         self._pending: list[Invalidation] = []
         self._retry_at = 0.0
@@ -131,14 +132,15 @@ class Health:
             self.disabled = None
 
     def _flush(self) -> int:
-        with self._lock:
-            batch = list(self._pending)
-        dropped = self._apply(batch)
-        with self._lock:
-            del self._pending[: len(batch)]
-            if not self._pending:
-                self.disabled = None
-        return dropped
+        with self._flushing:
+            with self._lock:
+                batch = list(self._pending)
+            dropped = self._apply(batch) if batch else 0
+            with self._lock:
+                del self._pending[: len(batch)]
+                if not self._pending:
+                    self.disabled = None
+            return dropped
 
     def _disable(self, exc: sqlite3.Error) -> None:
         with self._lock:

@@ -35,9 +35,14 @@ class CacheInfo(Mapping[str, Any]):
             return f"<CacheInfo: no cache ({f['reason']})>"
         per_endpoint = ", ".join(f"{k} {v}" for k, v in sorted(f["endpoints"].items())) or "none"
         mode = " (offline)" if f["offline"] else ""
+        trouble = ""
+        if f.get("disabled"):
+            trouble += f"\n  off for this session: {f['disabled']}"
+        if f.get("failed_saves"):
+            trouble += f"\n  {f['failed_saves']} answers could not be stored"
         return (
             f"<CacheInfo{mode} {f['path']}\n"
             f"  {f['entries']} entries for this account, {f['size_bytes'] / 1e6:.1f} MB on disk\n"
             f"  this session: {f['hits']} hits, {f['misses']} misses\n"
-            f"  per endpoint: {per_endpoint}>"
+            f"  per endpoint: {per_endpoint}{trouble}>"
         )

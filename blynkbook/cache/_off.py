@@ -53,6 +53,10 @@ class NoCache:
             hits=0,
             misses=0,
             endpoints={},
+            mode=None,
+            disabled=None,
+            failed_saves=0,
+            skipped_saves=0,
         )
 
     def clear(self, *, all_accounts: bool = False) -> int:

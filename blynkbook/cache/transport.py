@@ -116,6 +116,8 @@ class CachedTransport(httpx.BaseTransport):
     def _read(self, request: httpx.Request) -> httpx.Response:
         options = self._options(request)
         if not self._cache.offline and not self._cache.enabled():
+            if options["only_if_cached"]:  # the cache is off: nothing may be answered from it
+                raise _offline_miss(request, offline=False)
             return self._uncached(request)
         entry = self._usable_entry(request, options)
         answer = entry if entry is not None else self._fetch(request, options)

@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from cachekit import DAY_MS, NOW_MS, cached_cloud
+from cachekit import DAY_MS, NOW_MS, cached_client, cached_cloud
 
 from blynkbook.blynk import Blynk, writes
 from blynkbook.cache import ResponseCache, _health
@@ -346,3 +346,36 @@ def test_read_only_folder_online__replays_warns_at_connect_and_write_turns_it_of
         assert report["status"].tolist() == ["accepted"]
         assert cloud.cache.info()["disabled"]
         assert not cloud.history([1, 2], ["Temperature"], *WINDOW).attrs["from_cache"]
+
+
+def test_cache_off__only_if_cached_is_a_miss_and_info_says_why(
+    sim: BlynkSim, server: LoopbackServer, grant: dict[str, Any], cache_path: Path,
+    fast_retry: None,
+) -> None:  # fmt: skip
+    from blynkbook.errors import OfflineError
+
+    with (
+        ResponseCache(
+            cache_path, server=server.url, client_id=sim.client_id, busy_timeout=0.2
+        ) as cache,
+        cached_client(cache, server.url, grant["access_token"]) as client,
+    ):
+        client.get(VALUES, params={"deviceId": 1})  # cached
+        other = sqlite3.connect(cache_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        body = {"deviceId": 1, "dataStreamId": 1, "value": 23.5}
+        with pytest.warns(CacheWarning, match="cache is off"):
+            assert client.post(f"{API}/device/datastream", json=body).status_code == 204
+        with pytest.raises(OfflineError, match="only_if_cached"):
+            client.get(
+                VALUES, params={"deviceId": 1}, extensions={"cache": {"only_if_cached": True}}
+            )
+        fresh = client.get(VALUES, params={"deviceId": 1})
+        assert not fresh.extensions["from_cache"]
+        assert "token" not in fresh.text  # stripped as a cached answer would be
+        assert "off for this session" in repr(cache.info())
+        other.execute("ROLLBACK")
+        other.close()
+        client.get(VALUES, params={"deviceId": 1})  # the invalidation lands first
+        assert cache.info()["disabled"] is None
+        assert client.get(VALUES, params={"deviceId": 1}).extensions["from_cache"]
