@@ -110,6 +110,13 @@ def open_cache(
     return ResponseCache(path, server=server, client_id=client_id, offline=offline, policy=policy)
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -441,25 +448,26 @@ class ResponseCache:
             rows.close()
             session.close()  # type: ignore[no-untyped-call]
             raise
-        self._inode = self.path.stat().st_ino
+        self._inode = _inode(self.path)
         return session, rows
 
     def _recover_from_damage(self, exc: sqlite3.Error) -> None:
         """The file turned out damaged in use: move it aside (unless another thread or
-        process did already) and carry on with a fresh one."""
+        process did already) and carry on with a fresh one. If even that fails, the cache
+        is off for the session: a call never fails because of its cache."""
         with self._reopening:
             backend = self._backend
             backend.close()
             self._rows.close()
             try:
-                current = self.path.stat().st_ino
-            except OSError:
-                current = None
-            if current == self._inode:
-                move_aside(self.path, exc)
-            backend.responses.init_db()
-            backend.redirects.init_db()
-            self._inode = self.path.stat().st_ino
+                if _inode(self.path) == self._inode:
+                    move_aside(self.path, exc)
+                backend.responses.init_db()
+                backend.redirects.init_db()
+                self._inode = _inode(self.path)
+            except (CacheFileError, sqlite3.Error, OSError) as failed:
+                self._health.turn_off(str(failed))
+                return
             self._health.forget_pending()
 
     # -- invalidation ----------------------------------------------------------------------

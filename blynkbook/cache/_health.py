@@ -71,6 +71,7 @@ class Health:
         self._pending: list[Invalidation] = []
         self._retry_at = 0.0
         self.disabled: str | None = None  # why the cache is off, or None
+        self._gave_up = False  # off for good: the file cannot be used at all
         self.failed_saves = 0
 
     def warn_once(self, kind: str, code: int, message: str) -> None:
@@ -125,11 +126,27 @@ class Health:
             return False
         return True
 
+    def turn_off(self, why: str) -> None:
+        """The file cannot be used at all any more (a damaged file that cannot be moved
+        aside): off for the rest of the session, with one warning saying why."""
+        with self._lock:
+            first = not self._gave_up
+            self.disabled = why
+            self._gave_up = True
+            self._retry_at = float("inf")
+        if first:
+            warnings.warn(
+                f"{why}; the cache is off for this session, every read goes to the cloud",
+                CacheWarning,
+                stacklevel=3,
+            )
+
     def forget_pending(self) -> None:
         """A fresh file replaced the old one: nothing left to invalidate, cache back on."""
         with self._lock:
             self._pending.clear()
-            self.disabled = None
+            if not self._gave_up:
+                self.disabled = None
 
     def _flush(self) -> int:
         with self._flushing:
@@ -138,12 +155,14 @@ class Health:
             dropped = self._apply(batch) if batch else 0
             with self._lock:
                 del self._pending[: len(batch)]
-                if not self._pending:
+                if not self._pending and not self._gave_up:
                     self.disabled = None
             return dropped
 
     def _disable(self, exc: sqlite3.Error) -> None:
         with self._lock:
+            if self._gave_up:
+                return
             first = self.disabled is None
             self.disabled = f"an invalidation could not be applied: {exc}"
             self._retry_at = time.monotonic() + RETRY_SECONDS

@@ -379,3 +379,25 @@ def test_cache_off__only_if_cached_is_a_miss_and_info_says_why(
         client.get(VALUES, params={"deviceId": 1})  # the invalidation lands first
         assert cache.info()["disabled"] is None
         assert client.get(VALUES, params={"deviceId": 1}).extensions["from_cache"]
+
+
+def test_damaged_and_cannot_be_moved_aside__cache_off_calls_go_on(
+    cloud: Blynk, sim: BlynkSim, cache_path: Path, make_read_only: Any
+) -> None:
+    first = cloud.history([1, 2], ["Temperature"], *WINDOW)
+    _scribble_over_tables(cache_path)
+    make_read_only(cache_path.parent)  # no rename possible in the folder
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = cloud.history([1, 2], ["Temperature"], *WINDOW)
+        ts = NOW_MS - DAY_MS
+        report = cloud.import_history(1, "Temperature", imported([ts], [21.0]))
+        after = cloud.history(1, "Temperature", ts - 60_000, ts + 60_000)
+    pd.testing.assert_frame_equal(again, first)
+    assert report["status"].tolist() == ["accepted"]
+    assert 21.0 in after["value"].tolist()
+    messages = cache_warnings(caught)
+    assert len(messages) == 1 and "cannot be moved aside" in messages[0], messages
+    assert str(cache_path) in messages[0] and "cache is off" in messages[0]
+    assert cloud.cache.info()["disabled"]
+    assert _aside(cache_path) == []
