@@ -157,6 +157,12 @@ def test_query_device_id__the_plain_form_still_reads(api: httpx.Client) -> None:
             {"deviceIds": "1", "dataStreamIds": "1_1"},
             "dataStreamIds",
         ),
+        (
+            f"{API}/device/datastreams/batch",
+            {"deviceIds": "1", "dataStreamIds": ""},
+            "dataStreamIds",
+        ),
+        (f"{API}/device/datastreams/batch", {"deviceIds": "1,,2"}, "deviceIds"),
         (f"{API}/devices", {"size": "1_0"}, "size"),
         (f"{API}/devices", {"orgId": "1e2"}, "orgId"),
         (
