@@ -83,6 +83,18 @@ def test_both__batch_update_by_label_lands(either: Blynk, sim: BlynkSim) -> None
     assert [sim.world.current_value(d, NOTE)[0] for d in (41, 42)] == ["a", "b"]
 
 
+def test_both__import_history_and_set_property_by_label(either: Blynk, sim: BlynkSim) -> None:
+    now = either.now()
+    times = pd.date_range(now - pd.Timedelta("3h"), periods=3, freq="1h")
+    report = either.import_history(PLUG, "Energy", pd.Series([1.0, 2.0, 3.0], index=times))
+    assert report["status"].tolist() == ["accepted"]
+    stamps = [int(t.value // 10**6) for t in times]
+    got = dict(sim.world.history_points(PLUG, 24, stamps[0], stamps[-1]))
+    assert [got[t] for t in stamps] == [1.0, 2.0, 3.0]
+    either.set_property(PLUG, "Power", "color", "#FF0000")
+    assert sim.world.device(PLUG).properties[23]["color"] == "#FF0000"
+
+
 def test_both__virtual_pins_writable_relay_refused(either: Blynk, sim: BlynkSim) -> None:
     schema = either.schema(PLUG).set_index("label")
     assert schema.loc[["Power", "Energy", "Note", "Mode"], "writable"].all()

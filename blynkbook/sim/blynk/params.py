@@ -103,9 +103,7 @@ def optional_int_arg(request: Request, name: str) -> int | None:
 def int_list_arg(request: Request, name: str) -> list[int]:
     """Every value of an integer array parameter (exploded or comma-separated); an empty
     item (``?dataStreamIds=``, ``1,,2``) is no integer either."""
-    return [
-        parse_int(part, name) for raw in request.query.get(name, []) for part in raw.split(",")
-    ]
+    return [parse_int(part, name) for raw in request.query.get(name, []) for part in raw.split(",")]
 
 
 def bool_arg(request: Request, name: str, default: bool = False) -> bool:
