@@ -11,6 +11,8 @@ The demo fleet: "Acme Field Ops" (org 101, the demo client's) with the sub-org "
 (102), plus an unrelated "Globex Labs" (201, no devices). 24 weather stations (ids 1..24; 1..21
 in org 101, online, 60 days of 5-minute history), 16 GPS trackers (2-minute history around
 European cities) and 20 smart plugs, with users, tags, metafields, timeline events and logs.
+Datastreams are virtual pins (``pinType: VIRTUAL``, no ``pinMode``, writable) but for the
+plug's ``Relay State``, a digital pin in input mode (``d5``, read-only).
 
 Two OAuth clients of org 101: ``sim.client_id`` / ``sim.client_secret`` may do everything;
 ``sim.narrow_client_id`` / ``sim.narrow_client_secret`` is a least-privilege client (devices
