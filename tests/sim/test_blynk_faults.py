@@ -62,6 +62,28 @@ def test_drop_rate_closes_the_connection(sim: BlynkSim, api: httpx.Client) -> No
     assert api.get(DEVICES).status_code == 200
 
 
+def test_revoke_rate_revokes_every_token_before_the_request(
+    sim: BlynkSim, api: httpx.Client
+) -> None:
+    assert api.get(DEVICES).status_code == 200
+    sim.faults.set(revoke_rate=1.0)
+    reply = api.get(DEVICES)
+    assert reply.status_code == 401 and sim.faults.injected["revoke"] == 1
+    sim.faults.reset()
+    assert api.get(DEVICES).status_code == 401  # the token stays revoked
+
+
+def test_throttle_without_retry_after(sim: BlynkSim, api: httpx.Client) -> None:
+    sim.faults.set(throttle_rate=1.0, retry_after=None)
+    reply = api.get(DEVICES)
+    assert reply.status_code == 429 and "Retry-After" not in reply.headers
+
+
+def test_unknown_fault_knob_is_refused(sim: BlynkSim) -> None:
+    with pytest.raises(ValueError, match="revoke_rate"):
+        sim.faults.set(revoke=0.5)
+
+
 def test_latency_is_applied(
     sim: BlynkSim, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

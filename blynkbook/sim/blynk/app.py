@@ -71,6 +71,7 @@ class BlynkSim(WSGIApp):
         self.seed = seed
         self.clock = Clock(now, ticking=bool(ticking))
         self.faults = Faults(seed=seed)
+        self.faults.revoker = self._revoke_tokens
         self.rate_limit = RateLimiter(rate, burst)
         self.world = World(self.clock, seed)
         build_fleet(self.world, fleet_size)
@@ -103,6 +104,10 @@ class BlynkSim(WSGIApp):
                 org_id, platform_scope=platform_scope, denied=tuple(denied)
             )
         return client.client_id, client.secret
+
+    def _revoke_tokens(self) -> None:
+        with self.lock:
+            self.tokens.revoke_all()
 
     def handle(self, request: Request) -> Response:
         self.faults.apply()
