@@ -1,4 +1,4 @@
-"""The HTTP layer: token auth, retries, redaction, error mapping and bounded fan-out.
+"""The HTTP layer: token auth, retries, an adaptive rate, redaction, error mapping, fan-out.
 
 Everything the facades send goes through one :class:`Session`::
 
@@ -14,13 +14,15 @@ loggers, so their request lines never show tokens or secrets.
 
 from __future__ import annotations
 
+from ._adaptive import AdaptiveLimiter, Outcome
 from ._auth import Credentials, OAuth2ClientCredentials, ThingseeClientToken, TokenAuth
 from ._errors import error_from_response, parse_retry_after, transport_error
 from ._redact import RedactingFilter, install_log_redaction, redact_text, redact_url
-from ._retry import RETRY_STATUSES, RetryTransport
+from ._retry import MAX_RETRY_AFTER, RETRY_STATUSES, RetryBudget, RetryTransport
 from ._session import (
     DEMO_BASE_URLS,
     PROGRESS_THRESHOLD,
+    Failed,
     Reply,
     Session,
     check_base_url,
@@ -29,12 +31,17 @@ from ._session import (
 
 __all__ = [
     "DEMO_BASE_URLS",
+    "MAX_RETRY_AFTER",
     "PROGRESS_THRESHOLD",
     "RETRY_STATUSES",
+    "AdaptiveLimiter",
     "Credentials",
+    "Failed",
     "OAuth2ClientCredentials",
+    "Outcome",
     "RedactingFilter",
     "Reply",
+    "RetryBudget",
     "RetryTransport",
     "Session",
     "ThingseeClientToken",

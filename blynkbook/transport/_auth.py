@@ -2,8 +2,9 @@
 
 Both clouds hand out short-lived bearer tokens for a client id and secret. The shared
 :class:`TokenAuth` base does the bookkeeping: fetch on first use, renew shortly before
-expiry, re-authenticate once when the API answers 401, and serialize renewals so that many
-threads sharing one client fetch one token, not one each. Tokens live only in memory.
+expiry, re-authenticate when the API answers 401 (a few times at most per request, so a
+token revoked again during a retry chain is renewed again), and serialize renewals so that
+many threads sharing one client fetch one token, not one each. Tokens live only in memory.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ IDEMPOTENT = "blynkbook.idempotent"
 #: Renew this many seconds before expiry at most (10 % of the lifetime for short tokens).
 RENEW_MARGIN = 60.0
 
+#: How many new tokens one request may fetch after 401s before its 401 is final, and how
+#: many times in all it may be resent with a token renewed after a 401 (by it or by
+#: another thread), so that a token revoked again during a retry chain is renewed again.
+MAX_REAUTHS = 3
+MAX_RESENDS = 8
+
 TokenFlow = Generator[httpx.Request, httpx.Response, None]
 
 
@@ -69,7 +76,7 @@ class _Token:
 
 
 class TokenAuth(httpx.Auth):
-    """Base for bearer-token auth: acquisition, expiry, one re-auth on 401, locking.
+    """Base for bearer-token auth: acquisition, expiry, re-auth on 401, locking.
 
     Subclasses build the grant request (:meth:`_grant_request`) and parse its answer
     (:meth:`_parse_token`); one holding refresh tokens also builds :meth:`_refresh_request`.
@@ -108,14 +115,19 @@ class TokenAuth(httpx.Auth):
             token, generation = self._bearer(), self._generation
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        if response.status_code != 401:
-            return
-        with self._lock:
-            if self._generation == generation:  # nobody renewed since we sent it
-                yield from self._acquire(timeout)
-            token = self._bearer()
-        request.headers["Authorization"] = f"Bearer {token}"
-        yield request
+        renewed = 0  # tokens this request fetched; another thread's renewal is free
+        for _ in range(MAX_RESENDS):
+            if response.status_code != 401:
+                return
+            with self._lock:
+                if self._generation == generation:  # nobody renewed since we sent it
+                    if renewed == MAX_REAUTHS:
+                        return  # the 401 stands
+                    renewed += 1
+                    yield from self._acquire(timeout)
+                token, generation = self._bearer(), self._generation
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
 
     def invalidate(self) -> None:
         """Forget the current token; the next request fetches a new one."""

@@ -10,21 +10,32 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
 
-from blynkbook.errors import InputError
+from blynkbook.errors import InputError, RateLimitError, ServerError, TransportError
 
 from .._urls import form_encoded
+from ._adaptive import AdaptiveLimiter
 from ._errors import error_from_response, transport_error
 from ._redact import install_log_redaction, redact_url
-from ._retry import RetryTransport
+from ._retry import (
+    MAX_RETRY_AFTER,
+    MAX_WAIT,
+    RETRY_AFTER_REFUSED,
+    RetryBudget,
+    RetryTransport,
+    current_budget,
+    retry_budget,
+)
 
 __all__ = [
     "DEMO_BASE_URLS",
     "PROGRESS_THRESHOLD",
     "CacheLookup",
+    "Failed",
     "Reply",
     "Session",
     "check_base_url",
@@ -75,6 +86,14 @@ class Reply:
             stale=bool(response.extensions.get("stale", False)),
             content=content,
         )
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A call of :meth:`Session.map_all` that did not give a result: the error it raised,
+    or None when it never ran because an earlier call's error stopped the rest."""
+
+    error: BaseException | None
 
 
 def _decode(content: bytes, status: int) -> Any:
@@ -146,6 +165,8 @@ class Session:
         max_concurrency: int = 16,
         timeout: float = 30.0,
         retries: int = 5,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        max_wait: float = MAX_WAIT,
         sleep: Callable[[float], None] = time.sleep,
         lookup: CacheLookup | None = None,
     ) -> None:
@@ -153,14 +174,27 @@ class Session:
             raise InputError(f"max_concurrency={max_concurrency} must be at least 1")
         if retries < 0:
             raise InputError(f"retries={retries} must be 0 or more")
+        for name, seconds in (("max_retry_after", max_retry_after), ("max_wait", max_wait)):
+            if not seconds >= 0:
+                raise InputError(f"{name}={seconds} must be 0 or more seconds")
         self.base_url = check_base_url(base_url)
         self.max_concurrency = max_concurrency
+        self.max_retry_after = max_retry_after
         self._lookup = lookup
         limits = httpx.Limits(
             max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         )
         inner = transport if transport is not None else httpx.HTTPTransport(limits=limits)
-        self._retry = RetryTransport(inner, retries=retries, sleep=sleep)
+        #: The send rate and concurrency window all of this session's threads share.
+        self.limiter = AdaptiveLimiter(max_concurrency, sleep=sleep)
+        self._retry = RetryTransport(
+            inner,
+            retries=retries,
+            max_retry_after=max_retry_after,
+            max_wait=max_wait,
+            limiter=self.limiter,
+            sleep=sleep,
+        )
         self._client = httpx.Client(
             base_url=self.base_url,
             auth=auth,
@@ -247,7 +281,11 @@ class Session:
         except httpx.HTTPError as exc:
             raise transport_error(request, exc) from exc
         if response.is_error:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            refused = response.extensions.get(RETRY_AFTER_REFUSED)
+            if isinstance(error, RateLimitError) and refused is not None:
+                raise _wait_refused(error, float(refused), self.max_retry_after)
+            raise error
         return self._noted(Reply.from_response(response, raw=raw))
 
     @contextmanager
@@ -278,6 +316,24 @@ class Session:
                 replies.append(reply)
         return reply
 
+    @contextmanager
+    def pull(self, *, base: float = 20.0, ratio: float = 1.0) -> Iterator[RetryBudget]:
+        """Calls made inside the block (on this thread and on the threads of :meth:`map`
+        it starts) share one :class:`RetryBudget` (``base`` retries plus ``ratio`` per
+        call) instead of ``retries`` each; inside a pull already, that pull's budget.
+
+        >>> with session.pull() as budget:        # doctest: +SKIP
+        ...     pages = session.map(fetch, jobs)
+        >>> budget.used                           # doctest: +SKIP
+        3
+        """
+        open_budget = current_budget()
+        if open_budget is not None:
+            yield open_budget
+            return
+        with retry_budget(RetryBudget(base=base, ratio=ratio)) as budget:
+            yield budget
+
     def map(
         self,
         fn: Callable[[T], R],
@@ -286,17 +342,70 @@ class Session:
         desc: str | None = None,
         progress: bool = False,
     ) -> list[R]:
-        """``[fn(item) for item in items]`` on up to ``max_concurrency`` threads, in order.
+        """``[fn(item) for item in items]`` on up to ``max_concurrency`` threads, in order,
+        inside a :meth:`pull` (one retry budget for all the calls).
 
         The first exception is re-raised after the calls not yet started are cancelled.
 
         >>> session.map(lambda d: session.get(f"/devices/{d}").data, [1, 2, 3])  # doctest: +SKIP
         """
+        outcomes = self._fan_out(fn, items, desc=desc, progress=progress, stop=_always)
+        for outcome in outcomes:
+            if isinstance(outcome, Failed) and outcome.error is not None:
+                raise outcome.error  # the first failure, which stopped the rest
+        return [outcome for outcome in outcomes if not isinstance(outcome, Failed)]
+
+    def map_all(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        desc: str | None = None,
+        progress: bool = False,
+    ) -> list[R | Failed]:
+        """Like :meth:`map`, but a call that fails does not stop the others: its place in
+        the list holds :class:`Failed`. Only an error that would fail every other call as
+        well (refused credentials or access, a bad request, a ``Retry-After`` beyond
+        ``max_retry_after``, an error that is not blynkbook's) stops the calls not yet
+        started (``Failed(None)``); a lost connection, a 5xx or a 429 does not.
+
+        >>> outcomes = session.map_all(fetch, pages)                 # doctest: +SKIP
+        >>> [o.error for o in outcomes if isinstance(o, Failed)]     # doctest: +SKIP
+        [ServerError('HTTP 503: ...')]
+        """
+        return self._fan_out(fn, items, desc=desc, progress=progress, stop=self._stops_the_rest)
+
+    def _stops_the_rest(self, error: BaseException) -> bool:
+        if isinstance(error, RateLimitError):
+            return error.retry_after is not None and error.retry_after > self.max_retry_after
+        return not isinstance(error, TransportError | ServerError)
+
+    def _fan_out(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        desc: str | None,
+        progress: bool,
+        stop: Callable[[BaseException], bool],
+    ) -> list[R | Failed]:
         work = list(items)
-        if len(work) <= 1 and not progress:
-            return [fn(item) for item in work]
+        with self.pull():
+            if len(work) <= 1 and not progress:
+                return _run_in_turn(fn, work, stop)
+            return self._run_on_threads(fn, work, desc=desc, progress=progress, stop=stop)
+
+    def _run_on_threads(
+        self,
+        fn: Callable[[T], R],
+        work: list[T],
+        *,
+        desc: str | None,
+        progress: bool,
+        stop: Callable[[BaseException], bool],
+    ) -> list[R | Failed]:
         bar = _progress_bar(len(work), desc) if progress else None
-        results: list[Any] = [None] * len(work)
+        results: list[R | Failed] = [Failed(None)] * len(work)
         workers = max(1, min(self.max_concurrency, len(work)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blynkbook")
         try:
@@ -305,9 +414,14 @@ class Session:
                 for i, item in enumerate(work)
             }
             for future in as_completed(index):
-                results[index[future]] = future.result()
+                error = future.exception()
+                results[index[future]] = future.result() if error is None else Failed(error)
                 if bar is not None:
                     bar.update(1)
+                if error is not None and stop(error):
+                    for pending in index:
+                        pending.cancel()
+                    break
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             if bar is not None:
@@ -323,6 +437,43 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _always(error: BaseException) -> bool:
+    return True
+
+
+def _run_in_turn(
+    fn: Callable[[T], R], work: list[T], stop: Callable[[BaseException], bool]
+) -> list[R | Failed]:
+    results: list[R | Failed] = []
+    for item in work:
+        try:
+            results.append(fn(item))
+        except Exception as error:  # noqa: BLE001 - handed back as data, like the threads'
+            results.append(Failed(error))
+            if stop(error):
+                results.extend(Failed(None) for _ in work[len(results) :])
+                break
+    return results
+
+
+def _wait_refused(error: RateLimitError, retry_after: float, ceiling: float) -> RateLimitError:
+    """The 429 whose ``Retry-After`` is longer than blynkbook waits, saying when to retry."""
+    when = datetime.now(UTC) + timedelta(seconds=retry_after)
+    message = (
+        f"{error.message}: the cloud asked to wait {retry_after:g} s before the next request, "
+        f"longer than blynkbook waits ({ceiling:g} s, Session(max_retry_after=...)); "
+        f"try again after {when:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    return RateLimitError(
+        message,
+        retry_after=retry_after,
+        status=error.status,
+        method=error.method,
+        url=error.url,
+        body=error.body,
+    )
 
 
 def wants_progress(setting: bool | None, requests: int) -> bool:

@@ -15,6 +15,7 @@ from blynkbook.transport import (
     Session,
     ThingseeClientToken,
 )
+from blynkbook.transport._auth import MAX_REAUTHS
 
 
 def test_first_request_fetches_token_with_basic_auth(session: Session, cloud: FakeCloud) -> None:
@@ -89,15 +90,37 @@ def test_401_reauthenticates_once_and_resends(session: Session, cloud: FakeCloud
     assert cloud.bearers == ["AT1", "AT1", "AT2"]
 
 
-def test_persistent_401_raises_auth_error_after_one_retry(
+def test_persistent_401_raises_auth_error_after_bounded_reauths(
     session: Session, cloud: FakeCloud
 ) -> None:
     cloud.api = lambda request: httpx.Response(401, json={"error": {"message": "Nope."}})
     with pytest.raises(AuthError, match="Nope.") as info:
         session.get("/a")
     assert info.value.status == 401
-    assert len(cloud.api_calls) == 2
-    assert cloud.grants == ["client_credentials", "refresh_token"]
+    assert len(cloud.api_calls) == 1 + MAX_REAUTHS
+    assert cloud.grants == ["client_credentials"] + ["refresh_token"] * MAX_REAUTHS
+
+
+def test_token_revoked_again_during_a_retry_chain_is_renewed_again(
+    session: Session, cloud: FakeCloud, sleeps: list[float]
+) -> None:
+    """401 → new token → 503 → 503 → 401 (revoked again) → new token → 200."""
+    script = iter(["revoke", "503", "503", "revoke", "ok"])
+
+    def api(request: httpx.Request) -> httpx.Response:
+        step = next(script, "ok")
+        if step == "revoke":
+            cloud.expire_all()
+            return httpx.Response(401, json={"error": {"message": "Invalid token."}})
+        if step == "503":
+            return httpx.Response(503)
+        return httpx.Response(200, json={"token": request.headers["authorization"]})
+
+    session.get("/warm-up")
+    cloud.api = api
+    assert session.get("/a").data == {"token": "Bearer AT3"}
+    assert cloud.grants == ["client_credentials", "refresh_token", "refresh_token"]
+    assert len(sleeps) == 2
 
 
 def test_oauth_error_body_becomes_auth_error_without_secret(cloud: FakeCloud) -> None:

@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from blynkbook.errors import RateLimitError, ServerError, TransportError
-from blynkbook.transport import RetryTransport, Session, parse_retry_after
+from blynkbook.transport import (
+    MAX_RETRY_AFTER,
+    RetryBudget,
+    RetryTransport,
+    Session,
+    parse_retry_after,
+)
+from blynkbook.transport._retry import retry_budget
 
 Outcome = httpx.Response | Exception
 
@@ -141,18 +148,86 @@ def test_zero_retries_sends_once() -> None:
     assert len(calls) == 1
 
 
-def test_retry_after_seconds_is_honoured() -> None:
+def test_retry_after_seconds_is_honoured_with_jitter() -> None:
     sleeps: list[float] = []
     throttled = httpx.Response(429, headers={"Retry-After": "3"})
-    make_session([throttled], [], sleeps).get("/x")
-    assert sleeps == [3.0]
+    make_session([throttled] * 3, [], sleeps).get("/x")
+    waits = [s for s in sleeps if s >= 3.0]  # the others: pacing at the slowed-down rate
+    assert len(waits) == 3
+    assert all(3.0 <= s <= 3.0 + min(10.0, 0.2 * 2**n) for n, s in enumerate(waits))
+    assert len(set(waits)) == 3  # never the same second for every thread
 
 
-def test_retry_after_is_capped() -> None:
+def test_retry_after_beyond_the_ceiling_fails_at_once_saying_when() -> None:
+    calls: list[str] = []
     sleeps: list[float] = []
-    throttled = httpx.Response(429, headers={"Retry-After": "86400"})
-    make_session([throttled], [], sleeps).get("/x")
-    assert sleeps == [30.0]
+    throttled = httpx.Response(429, headers={"Retry-After": "3600"})
+    session = make_session([throttled] * 5, calls, sleeps)
+    with pytest.raises(RateLimitError) as info:
+        session.get("/x")
+    assert calls == ["GET"] and sleeps == []
+    assert info.value.retry_after == 3600.0
+    text = str(info.value)
+    assert "3600 s" in text and "max_retry_after" in text and "try again after" in text
+    assert f"{MAX_RETRY_AFTER:g} s" in text
+
+
+def test_retry_after_ceiling_is_a_session_setting() -> None:
+    sleeps: list[float] = []
+    throttled = httpx.Response(429, headers={"Retry-After": "90"})
+    session = Session(
+        "https://blynk.test",
+        auth=None,
+        transport=scripted([throttled], []),
+        max_retry_after=120,
+        sleep=sleeps.append,
+    )
+    assert session.get("/x").status == 200
+    assert 90.0 <= max(sleeps) <= 90.2
+
+
+@pytest.mark.parametrize("header", [None, "0"])
+def test_429_without_a_wait_backs_off_and_slows_the_session(header: str | None) -> None:
+    sleeps: list[float] = []
+    headers = {} if header is None else {"Retry-After": header}
+    session = make_session([httpx.Response(429, headers=headers)] * 3, [], sleeps)
+    assert session.limiter.rate is None  # not limited before a 429
+    assert session.get("/x").status == 200
+    assert session.limiter.rate is not None and session.limiter.rate_cuts >= 1
+    assert sum(sleeps) > 0
+
+
+def test_a_pull_retries_from_its_budget_not_a_fixed_count() -> None:
+    calls: list[str] = []
+    script = [httpx.Response(503)] * 12 + [httpx.Response(200)] + [httpx.Response(503)] * 3
+    session = make_session(script, calls, [], retries=2)
+    with session.pull(base=20) as budget:
+        assert session.get("/x").status == 200
+    assert len(calls) == 13 and budget.used == 12
+    with pytest.raises(ServerError):
+        session.get("/x")  # outside a pull: retries=2 again
+
+
+def test_an_exhausted_budget_stops_retrying() -> None:
+    calls: list[str] = []
+    session = make_session([httpx.Response(503)] * 50, calls, [], retries=2)
+    with session.pull(base=3, ratio=0) as budget, pytest.raises(ServerError):
+        session.get("/x")
+    assert len(calls) == 4 and budget.exhausted
+
+
+def test_a_page_stops_after_max_wait_of_backoff() -> None:
+    calls: list[str] = []
+    sleeps: list[float] = []
+    transport = RetryTransport(
+        scripted([httpx.Response(503)] * 1000, calls), max_wait=30.0, sleep=sleeps.append
+    )
+    with (
+        retry_budget(RetryBudget(base=1000)),
+        httpx.Client(transport=transport) as client,
+    ):
+        assert client.get("https://blynk.test/x").status_code == 503
+    assert sum(sleeps) <= 30.0 and len(calls) < 100
 
 
 def test_retry_after_http_date() -> None:

@@ -10,8 +10,8 @@ import pytest
 from transport_fakes import SERVER
 
 import blynkbook.transport as transport
-from blynkbook.errors import InputError, NotFoundError
-from blynkbook.transport import Reply, Session, check_base_url
+from blynkbook.errors import AuthError, InputError, NotFoundError, ServerError, TransportError
+from blynkbook.transport import Failed, Reply, Session, check_base_url
 
 
 def echo(request: httpx.Request) -> httpx.Response:
@@ -158,6 +158,52 @@ def test_map_reraises_the_first_error_and_cancels_the_rest() -> None:
     with pytest.raises(NotFoundError, match="no device 1"):
         session.map(work, range(50))
     assert len(started) < 50
+
+
+def test_map_all_keeps_going_past_transient_failures() -> None:
+    session = Session(SERVER, auth=None, transport=httpx.MockTransport(echo), max_concurrency=4)
+
+    def work(i: int) -> int:
+        if i % 5 == 0:
+            raise ServerError("down", status=503)
+        if i == 7:
+            raise TransportError("dropped")
+        return i
+
+    outcomes = session.map_all(work, range(20))
+    failed = [i for i, o in enumerate(outcomes) if isinstance(o, Failed)]
+    assert failed == [0, 5, 7, 10, 15]
+    assert all(isinstance(outcomes[i], Failed) and outcomes[i].error for i in failed)  # type: ignore[union-attr]
+    assert [o for o in outcomes if not isinstance(o, Failed)] == [
+        i for i in range(20) if i not in failed
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_map_all_stops_on_an_error_every_call_would_meet(workers: int) -> None:
+    session = Session(
+        SERVER, auth=None, transport=httpx.MockTransport(echo), max_concurrency=workers
+    )
+
+    def work(i: int) -> int:
+        if i == 2:
+            raise AuthError("refused", status=401)
+        time.sleep(0.01)
+        return i
+
+    outcomes = session.map_all(work, range(40))
+    errors = [o.error for o in outcomes if isinstance(o, Failed) and o.error is not None]
+    assert len(errors) == 1 and isinstance(errors[0], AuthError)
+    assert any(isinstance(o, Failed) and o.error is None for o in outcomes)  # never ran
+
+
+def test_map_shares_one_retry_budget_across_threads() -> None:
+    session = Session(SERVER, auth=None, transport=httpx.MockTransport(echo))
+    with session.pull() as budget:
+        session.map(lambda i: session.get("/x", {"i": i}).status, range(10))
+        with session.pull() as inner:
+            assert inner is budget  # a pull inside a pull is the same pull
+    assert budget.calls == 10
 
 
 def test_map_with_progress_bar(plain: Session, capsys: pytest.CaptureFixture[str]) -> None:
