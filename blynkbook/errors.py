@@ -9,6 +9,8 @@
     │                                         the message names the file and the way out
     ├── PartialWriteError                     a write sent in chunks stopped part-way;
     │                                         ``report`` says which chunks landed
+    ├── PartialReadError                      a read of many pages lost some of them;
+    │                                         ``frame`` has what came, ``missing`` the rest
     └── APIError                              the cloud answered with an error status
         ├── BadRequestError        400
         ├── AuthError              401, and OAuth errors from the token endpoint
@@ -49,6 +51,7 @@ __all__ = [
     "InputError",
     "NotFoundError",
     "OfflineError",
+    "PartialReadError",
     "PartialWriteError",
     "PermissionWarning",
     "RateLimitError",
@@ -120,6 +123,18 @@ class PartialWriteError(BlynkbookError):
     def __init__(self, message: str, *, report: Any) -> None:
         super().__init__(message)
         self.report = report
+
+
+class PartialReadError(BlynkbookError):
+    """A read of many pages (a history pull) got some of them and not others, even after
+    retries. ``frame`` holds every point that did come, in the shape the read returns;
+    ``missing`` (a DataFrame, one row per page) says what did not; the first error that
+    lost a page is the ``__cause__``. A read that got nothing raises that error instead."""
+
+    def __init__(self, message: str, *, frame: Any, missing: Any) -> None:
+        super().__init__(message)
+        self.frame = frame
+        self.missing = missing
 
 
 class APIError(BlynkbookError):

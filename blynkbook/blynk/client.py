@@ -434,12 +434,13 @@ class Blynk:
         from_ms, to_ms = time_window(start, end, now_ms=self._now())
         ids = self._device_ids(devices)
         names = _datastream_names(datastreams)
-        series = self._series(ids, names)
         show = progress if progress is not None else (None if self.progress else False)
-        return history.pull(
-            self.session, series, from_ms, to_ms, progress=show,
-            source=self._source(history.HISTORY_PATH),
-        )  # fmt: skip
+        with self.session.pull():  # the schema look-ups share the pull's retry budget
+            series = self._series(ids, names)
+            return history.pull(
+                self.session, series, from_ms, to_ms, progress=show,
+                source=self._source(history.HISTORY_PATH),
+            )  # fmt: skip
 
     def trail(self, device_id: Hashable, start: Any = "-24h", end: Any = "now") -> pd.DataFrame:
         """Where a tracker went: ``time``-indexed ``lon``, ``lat`` (float64), from its

@@ -5,6 +5,12 @@ goes out at once (bounded by the session's concurrency); its ``totalElements`` s
 many pages remain, and those go out at once too. Pages decode straight into numpy arrays,
 so no per-point Python object outlives its page.
 
+The whole pull is one :meth:`Session.pull <blynkbook.transport.Session.pull>`: its pages
+share one retry budget and the session's adaptive rate. A page that still fails does not
+stop the others; when the pull ends, :class:`~blynkbook.errors.PartialReadError` carries
+the frame of every page that came and the list of those that did not (see
+:func:`missing_pages`).
+
 >>> times, values, total = parse_history_page(
 ...     {"content": [{"value": 1.5, "createdAt": 1000}], "totalElements": 1})
 >>> times.tolist(), values.tolist(), total
@@ -27,22 +33,34 @@ import pandas as pd
 
 from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
-from blynkbook.transport import Reply, Session, wants_progress
+from blynkbook.errors import BlynkbookError, PartialReadError
+from blynkbook.transport import Failed, Reply, Session, wants_progress
 
 from ._paging import MAX_PAGE_SIZE, page_count
 
 __all__ = [
     "HISTORY_PATH",
     "HISTORY_SPEC",
+    "MISSING_SPEC",
     "Series",
     "decode_history_page",
     "empty_history",
+    "missing_pages",
     "parse_history_page",
     "pull",
 ]
 
 HISTORY_PATH = "/api/v1/organization/device/datastream/history"
 HISTORY_SPEC = {"device_id": "int64", "datastream": "str", "value": "float64"}
+#: Columns of :attr:`PartialReadError.missing`: one row per page that did not come. A
+#: missing page 0 means the series' length is unknown, so all of that series is missing.
+MISSING_SPEC = {
+    "device_id": "int64",
+    "datastream": "str",
+    "datastream_id": "int64",
+    "page": "int64",
+    "error": "str",
+}
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -173,23 +191,27 @@ class _Progress:
             self.bar.close()
 
 
+Job = tuple[Series, int]  # a series and a page number
+
+
 class _Reader:
     """Reads history pages: cache hits in this thread, the misses on the session's threads
-    (for hits the threads would only contend for the GIL)."""
+    (for hits the threads would only contend for the GIL). A page that fails is handed
+    back as :class:`Failed`."""
 
     def __init__(self, session: Session, from_ms: int, to_ms: int, progress: _Progress) -> None:
         self.session = session
         self.window = {"from": from_ms, "to": to_ms}
         self.progress = progress
 
-    def read(self, jobs: Sequence[tuple[Series, int]]) -> list[_Page]:
+    def read(self, jobs: Sequence[Job]) -> list[_Page | Failed]:
         found = [self._cached(job) for job in jobs]
         misses = [job for job, page in zip(jobs, found, strict=True) if page is None]
         self.progress.expect(len(misses))
-        fetched = iter(self.session.map(self._fetch, misses))
+        fetched = iter(self.session.map_all(self._fetch, misses))
         return [page if page is not None else next(fetched) for page in found]
 
-    def _params(self, job: tuple[Series, int]) -> dict[str, Any]:
+    def _params(self, job: Job) -> dict[str, Any]:
         series, page = job
         return {
             "deviceId": series.device_id,
@@ -199,14 +221,15 @@ class _Reader:
             "size": MAX_PAGE_SIZE,
         }
 
-    def _cached(self, job: tuple[Series, int]) -> _Page | None:
+    def _cached(self, job: Job) -> _Page | None:
         reply = self.session.cached(HISTORY_PATH, self._params(job), raw=True)
         return None if reply is None else _page(reply)
 
-    def _fetch(self, job: tuple[Series, int]) -> _Page:
-        page = _page(self.session.get(HISTORY_PATH, self._params(job), raw=True))
-        self.progress.step()
-        return page
+    def _fetch(self, job: Job) -> _Page:
+        try:
+            return _page(self.session.get(HISTORY_PATH, self._params(job), raw=True))
+        finally:
+            self.progress.step()
 
 
 def _page(reply: Reply) -> _Page:
@@ -227,44 +250,95 @@ def pull(
 
     Index ``time`` (datetime64[ms, UTC]); columns ``device_id`` int64, ``datastream`` str
     (the label), ``value`` float64; sorted by (device_id, datastream, time) when ``series``
-    is given in that order.
+    is given in that order. Pages that fail even after retries raise
+    :class:`~blynkbook.errors.PartialReadError` once every other page is in (its
+    ``frame`` is this frame without them, ``missing`` lists them); when no page came at
+    all, the first page's error is raised instead.
     """
     bar = _Progress(progress, "history")
     try:
-        reader = _Reader(session, from_ms, to_ms, bar)
-        first = reader.read([(s, 0) for s in series])
-        jobs = [(s, n) for s, p in zip(series, first, strict=True) for n in range(1, _pages(p))]
-        rest = reader.read(jobs)
+        with session.pull():
+            reader = _Reader(session, from_ms, to_ms, bar)
+            first = reader.read([(s, 0) for s in series])
+            jobs = _remaining_pages(series, first)
+            rest = reader.read(jobs) if not _stopped(first) else [Failed(None) for _ in jobs]
     finally:
         bar.close()
-    pages = _group(series, first, jobs, rest)
-    frame = _concat(series, pages)
-    return with_meta(frame, [*first, *rest], source=source)
+    outcomes = [*zip([(s, 0) for s in series], first, strict=True), *zip(jobs, rest, strict=True)]
+    pages = [(job, got) for job, got in outcomes if isinstance(got, _Page)]
+    failed = [(job, got) for job, got in outcomes if isinstance(got, Failed)]
+    frame = with_meta(_concat(series, pages), [got for _, got in pages], source=source)
+    if failed:
+        raise _partial(frame, failed, len(outcomes), source)
+    return frame
 
 
-def _pages(page: _Page) -> int:
-    return page_count(page.total, MAX_PAGE_SIZE)
+def _remaining_pages(series: Sequence[Series], first: Sequence[_Page | Failed]) -> list[Job]:
+    """Pages 1.. of every series whose page 0 came, in series-then-page order."""
+    return [
+        (s, n)
+        for s, page in zip(series, first, strict=True)
+        if isinstance(page, _Page)
+        for n in range(1, page_count(page.total, MAX_PAGE_SIZE))
+    ]
 
 
-def _group(
-    series: Sequence[Series],
-    first: Sequence[_Page],
-    jobs: Sequence[tuple[Series, int]],
-    rest: Sequence[_Page],
-) -> list[list[_Page]]:
-    """Pages per series, in page order (jobs are issued in series-then-page order)."""
-    position = {id(s): i for i, s in enumerate(series)}
-    grouped = [[page] for page in first]
-    for (s, _number), page in zip(jobs, rest, strict=True):
-        grouped[position[id(s)]].append(page)
-    return grouped
+def _stopped(outcomes: Sequence[_Page | Failed]) -> bool:
+    """Whether an error stopped the fan-out (some calls were never made)."""
+    return any(isinstance(o, Failed) and o.error is None for o in outcomes)
 
 
-def _concat(series: Sequence[Series], pages: Sequence[Sequence[_Page]]) -> pd.DataFrame:
+def _partial(
+    frame: pd.DataFrame, failed: Sequence[tuple[Job, Failed]], total: int, source: str
+) -> BaseException:
+    """The error for a pull that lost pages: the first error itself when nothing came,
+    else a PartialReadError carrying ``frame`` and the missing pages."""
+    errors = [got.error for _, got in failed if got.error is not None]
+    first = errors[0] if errors else None
+    if first is not None and not isinstance(first, BlynkbookError):
+        return first  # not a failure of the cloud: a bug, raised as it is
+    if first is not None and len(failed) == total:
+        return first
+    missing = missing_pages(failed)
+    where = f" of {source}" if source else ""
+    error = PartialReadError(
+        f"history{where}: {total - len(failed)} of {total} pages came, {len(failed)} did not "
+        f"({first}); .frame holds what came ({len(frame)} points), .missing lists the rest",
+        frame=frame,
+        missing=missing,
+    )
+    error.__cause__ = first
+    return error
+
+
+def missing_pages(failed: Sequence[tuple[Job, Failed]]) -> pd.DataFrame:
+    """The :data:`MISSING_SPEC` frame of pages that did not come (``error``: what stopped
+    each; "not sent" when an earlier error stopped the pull before it was asked for)."""
+    rows = {
+        "device_id": [s.device_id for (s, _), _ in failed],
+        "datastream": [s.label for (s, _), _ in failed],
+        "datastream_id": [s.datastream_id for (s, _), _ in failed],
+        "page": [n for (_, n), _ in failed],
+        "error": [_describe(got.error) for _, got in failed],
+    }
+    return pd.DataFrame(rows).astype(MISSING_SPEC)
+
+
+def _describe(error: BaseException | None) -> str:
+    return "not sent" if error is None else f"{type(error).__name__}: {error}"
+
+
+def _concat(series: Sequence[Series], pages: Sequence[tuple[Job, _Page]]) -> pd.DataFrame:
+    """One frame of the pages that came, series in ``series`` order, pages in page order."""
+    grouped: dict[int, list[tuple[int, _Page]]] = {}
+    for (s, number), page in pages:
+        grouped.setdefault(id(s), []).append((number, page))
+    present = [s for s in series if id(s) in grouped]
     parts_t: list[Ints] = []
     parts_v: list[Floats] = []
     counts: list[int] = []
-    for group in pages:
+    for s in present:
+        group = [page for _, page in sorted(grouped[id(s)], key=lambda item: item[0])]
         times, values = _ordered(
             np.concatenate([p.times for p in group]), np.concatenate([p.values for p in group])
         )
@@ -273,4 +347,4 @@ def _concat(series: Sequence[Series], pages: Sequence[Sequence[_Page]]) -> pd.Da
         counts.append(times.size)
     if not parts_t:
         return empty_history()
-    return _assemble(series, np.concatenate(parts_t), np.concatenate(parts_v), counts)
+    return _assemble(present, np.concatenate(parts_t), np.concatenate(parts_v), counts)
