@@ -3,9 +3,11 @@ the floor.
 
 20 weather stations x 5 datastreams x 10,000 points, pages of 1000 (1000 requests),
 through the facade: ``blynkbook.connect(server=url, ..., cache=path).history(...)``
-against the simulator on loopback.
+against the simulator on loopback, served from its own process (``remote_sim.RemoteSim``),
+so the cold pull times the client and the cache, not the simulator sharing their GIL.
 
-* cold:  empty cache file, every page from the simulator;
+* cold:  empty cache file, every page from the simulator; also given against the latency
+  floor, pages x latency / concurrency (1000 x 50 ms / 16 = 3.1 s);
 * warm:  a fresh ``connect()`` on the same file (a notebook re-run), every page a hit;
 * floor: the same page bodies already in memory, decoded into the same DataFrame
   (the facade's own page decoder, ``decode_history_page``, + one frame), no HTTP and no
@@ -35,10 +37,10 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
+from remote_sim import RemoteSim
 
 import blynkbook
 from blynkbook.blynk.history import HISTORY_PATH, decode_history_page
-from blynkbook.sim.blynk import BlynkSim
 
 NOW = "2026-11-20T12:00:00Z"
 NOW_MS = 1_795_176_000_000
@@ -51,6 +53,7 @@ START_MS = NOW_MS - (POINTS - 1) * STEP_MS  # from and to are inclusive: 10,000 
 RESULTS = Path(__file__).parent / "results"  # git-ignored
 WARM_RUNS = 3
 FLOOR_RUNS = 3
+CONCURRENCY = 16  # the facade's default max_concurrency
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -59,12 +62,11 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, result
 
 
-def weather_stations(sim: BlynkSim) -> list[int]:
-    ids = [d.id for d in sim.world.iter_devices() if d.template.name == "Weather Station"]
-    return sorted(ids)[:STATIONS]
+def weather_stations(sim: RemoteSim) -> list[int]:
+    return sim.devices("Weather Station")[:STATIONS]
 
 
-def connect(url: str, sim: BlynkSim, cache: Path) -> Any:
+def connect(url: str, sim: RemoteSim, cache: Path) -> Any:
     return blynkbook.connect(
         server=url,
         client_id=sim.client_id,
@@ -81,7 +83,7 @@ def pull(cloud: Any, stations: list[int]) -> pd.DataFrame:
     return frame
 
 
-def raw_pages(url: str, sim: BlynkSim, stations: list[int]) -> list[tuple[int, str, bytes]]:
+def raw_pages(url: str, sim: RemoteSim, stations: list[int]) -> list[tuple[int, str, bytes]]:
     """Every page body, as bytes in memory, for the floor (not timed)."""
     grant = httpx.post(
         f"{url}/oauth2/token",
@@ -92,12 +94,10 @@ def raw_pages(url: str, sim: BlynkSim, stations: list[int]) -> list[tuple[int, s
     pages: list[tuple[int, str, bytes]] = []
     with httpx.Client(base_url=url, headers=headers) as client:
         for device in stations:
-            schema = sim.world.device(device).template
+            ids = sim.datastream_ids(device, LABELS)
             for label in sorted(LABELS):  # the facade's frame is sorted by label
-                ds = schema.by_label(label)
-                assert ds is not None
                 for page in range(POINTS // PAGE):
-                    params = {"deviceId": device, "dataStreamId": ds.id, "from": START_MS}
+                    params = {"deviceId": device, "dataStreamId": ids[label], "from": START_MS}
                     params |= {"to": NOW_MS, "page": page, "size": PAGE}
                     reply = client.get(HISTORY_PATH, params=params)
                     reply.raise_for_status()
@@ -127,32 +127,33 @@ def floor_frame(pages: list[tuple[int, str, bytes]]) -> pd.DataFrame:
 
 def measure(latency: float, floor_s: float | None) -> dict[str, Any]:
     """One cold pull (each request ``latency`` seconds slower), then warm re-reads."""
-    sim = BlynkSim(seed=7, now=NOW)
-    stations = weather_stations(sim)
-    with sim.serve() as server, tempfile.TemporaryDirectory() as tmp:
+    with RemoteSim(seed=7, now=NOW) as sim, tempfile.TemporaryDirectory() as tmp:
+        stations = weather_stations(sim)
+        url = sim.url
         path = Path(tmp) / "responses.sqlite"
-        sim.faults.latency = latency
-        cold_cloud = connect(server.url, sim, path)
-        sent = sim.request_count
+        sim.faults(latency=latency)
+        cold_cloud = connect(url, sim, path)
+        sent = sim.stats()["requests"]
         cold, frame = timed(lambda: pull(cold_cloud, stations))
-        cold_requests = sim.request_count - sent
+        cold_requests = sim.stats()["requests"] - sent
         cold_cloud.close()
         assert len(frame) == STATIONS * len(LABELS) * POINTS, len(frame)
 
         warm_times = []
         for _ in range(WARM_RUNS):
-            cloud = connect(server.url, sim, path)
-            sent = sim.request_count
+            cloud = connect(url, sim, path)
+            sent = sim.stats()["requests"]
             seconds, warm_frame = timed(lambda cloud=cloud: pull(cloud, stations))
             warm_times.append(seconds)
-            assert sim.request_count - sent <= 1, "a warm run reached the cloud (beyond OAuth)"
+            reached = sim.stats()["requests"] - sent
+            assert reached <= 1, "a warm run reached the cloud (beyond OAuth)"
             size_mb = cloud.cache.info()["size_bytes"] / 1e6
             cloud.close()
         pd.testing.assert_frame_equal(warm_frame, frame)
 
         if floor_s is None:
-            sim.faults.latency = 0.0
-            pages = raw_pages(server.url, sim, stations)
+            sim.faults(latency=0.0)
+            pages = raw_pages(url, sim, stations)
             floor_times = []
             for _ in range(FLOOR_RUNS):
                 seconds, floor = timed(lambda: floor_frame(pages))
@@ -161,11 +162,14 @@ def measure(latency: float, floor_s: float | None) -> dict[str, Any]:
             floor_s = min(floor_times)
 
     warm = min(warm_times)
+    latency_floor = STATIONS * len(LABELS) * POINTS / PAGE * latency / CONCURRENCY
     return {
         "latency per request s": latency,
         "points": len(frame),
         "requests (cold)": cold_requests,
         "cold s": round(cold, 2),
+        "latency floor s": round(latency_floor, 2),
+        "cold / latency floor": round(cold / latency_floor, 2) if latency_floor else None,
         "warm s (best of 3)": round(warm, 2),
         "warm s (median of 3)": round(statistics.median(warm_times), 2),
         "floor s (best of 3)": round(floor_s, 2),
