@@ -39,11 +39,12 @@ IDEMPOTENT = "blynkbook.idempotent"
 #: Renew this many seconds before expiry at most (10 % of the lifetime for short tokens).
 RENEW_MARGIN = 60.0
 
-#: How many new tokens one request may fetch after 401s before its 401 is final, and how
-#: many times in all it may be resent with a token renewed after a 401 (by it or by
-#: another thread), so that a token revoked again during a retry chain is renewed again.
+#: A request whose 401 came for a token the API never accepted renews it this many times
+#: at most, then the 401 stands (the credentials or the grant are wrong). A 401 for a token
+#: that was accepted before is a revocation: renewed again, at any point of a retry chain,
+#: up to MAX_RESENDS resends of the request in all.
 MAX_REAUTHS = 3
-MAX_RESENDS = 8
+MAX_RESENDS = 10
 
 TokenFlow = Generator[httpx.Request, httpx.Response, None]
 
@@ -89,6 +90,7 @@ class TokenAuth(httpx.Auth):
         self._lock = threading.Lock()
         self._token: _Token | None = None
         self._generation = 0  # bumped on every new token, so a 401 renews only once
+        self._proven = 0  # the newest generation the API accepted: later 401s are revocations
         self.token_requests = 0  # token endpoint calls made, for tests and reports
 
     def __repr__(self) -> str:
@@ -115,15 +117,16 @@ class TokenAuth(httpx.Auth):
             token, generation = self._bearer(), self._generation
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        renewed = 0  # tokens this request fetched; another thread's renewal is free
+        refused = 0  # new tokens refused on their first use: a 401 that renewing won't cure
         for _ in range(MAX_RESENDS):
             if response.status_code != 401:
+                self._proven = max(self._proven, generation)
                 return
             with self._lock:
                 if self._generation == generation:  # nobody renewed since we sent it
-                    if renewed == MAX_REAUTHS:
+                    refused += generation > self._proven
+                    if refused > MAX_REAUTHS:
                         return  # the 401 stands
-                    renewed += 1
                     yield from self._acquire(timeout)
                 token, generation = self._bearer(), self._generation
             request.headers["Authorization"] = f"Bearer {token}"
@@ -240,7 +243,10 @@ class OAuth2ClientCredentials(TokenAuth):
 
     def _refresh_request(self, refresh_token: str, timeout: Any) -> httpx.Request:
         params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return self._post(params, timeout, idempotent=False)  # single use: never resend
+        # Single use, yet safe to resend after a lost answer or a 5xx: if the first one was
+        # redeemed, the second gets invalid_grant and _acquire falls back to a new grant.
+        # Not resending would fail the request that needed the token.
+        return self._post(params, timeout, idempotent=True)
 
     def _parse_token(self, payload: Any) -> _Token | None:
         if not isinstance(payload, dict) or not isinstance(payload.get("access_token"), str):

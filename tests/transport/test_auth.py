@@ -137,6 +137,25 @@ def test_oauth_error_body_becomes_auth_error_without_secret(cloud: FakeCloud) ->
     assert cloud.api_calls == []
 
 
+def test_a_refresh_whose_answer_was_lost_is_resent_then_falls_back_to_a_grant(
+    session: Session, cloud: FakeCloud, clock: FakeClock
+) -> None:
+    session.get("/a")
+    lost = iter([True])
+
+    def token_or_drop(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("grant_type") == "refresh_token" and next(lost, False):
+            cloud(request)  # the cloud redeemed it, but the answer never arrived
+            raise httpx.RemoteProtocolError("dropped")
+        return cloud(request)
+
+    session._retry.inner = httpx.MockTransport(token_or_drop)
+    clock.advance(86400)  # renew: the refresh's answer is lost, the resent one refused
+    assert session.get("/a").data["token"] == "AT3"
+    assert cloud.grants == ["client_credentials", "refresh_token", "refresh_token",
+                            "client_credentials"]  # fmt: skip
+
+
 def test_token_endpoint_5xx_is_server_error(credentials: Credentials) -> None:
     def down(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, json={"error": {"message": "maintenance"}})
