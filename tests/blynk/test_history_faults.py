@@ -146,12 +146,13 @@ def test_exact_under_30_percent_5xx_or_drops(
 def test_exact_when_tokens_are_revoked_during_retry_chains(
     sim: PickySim, server: LoopbackServer, stations: list[int], clean: pd.DataFrame
 ) -> None:
-    sim.faults.set(error_rate=0.3, revoke_rate=0.1)
+    sim.faults.set(error_rate=0.3, revoke_rate=0.15)
     revoked = sim.faults.injected["revoke"]
     tokens = sim.requests_by_path["/oauth2/token"]
     pd.testing.assert_frame_equal(pull(client(sim, server), stations), clean)
-    assert sim.faults.injected["revoke"] - revoked >= 3
-    assert sim.requests_by_path["/oauth2/token"] - tokens > 3  # renewed again and again
+    revokes = sim.faults.injected["revoke"] - revoked
+    assert revokes >= 1
+    assert sim.requests_by_path["/oauth2/token"] - tokens > revokes  # renewed after each
 
 
 def test_exact_under_everything_at_once(
