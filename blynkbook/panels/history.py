@@ -228,14 +228,18 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         )
         self.start = widgets.DatePicker(description="Start", disabled=True)
         self.end = widgets.DatePicker(description="End", disabled=True)
-        self.auto_load = widgets.Checkbox(value=True, description="auto-load", indent=False)
-        self.live = widgets.Checkbox(
-            value=False, description=f"live (every {self.live_interval:g} s)", indent=False
+        snug = widgets.Layout(width="auto")
+        self.auto_load = widgets.Checkbox(
+            value=True, description="auto-load", indent=False, layout=snug
         )
+        self.live = widgets.Checkbox(
+            value=False, description=f"live (every {self.live_interval:g} s)", indent=False,
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
         zone = getattr(self._local_tz, "key", None) or str(self._local_tz)
         self.time_zone = widgets.ToggleButtons(
             options=[("UTC", UTC), (f"local ({zone})", LOCAL)], value=UTC,
-            description="Time", style=wide,
+            description="Time", style={"description_width": "initial", "button_width": "auto"},
         )  # fmt: skip
         self.load_button = widgets.Button(description="Load", button_style="primary")
         self.publish_name = widgets.Text(
@@ -271,7 +275,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
                 self.streams,
                 self.range_choice,
                 widgets.HBox([self.start, self.end]),
-                widgets.HBox([self.load_button, self.auto_load, self.live, self.time_zone]),
+                widgets.HBox(
+                    [self.load_button, self.auto_load, self.live, self.time_zone],
+                    layout=widgets.Layout(align_items="center", grid_gap="1em"),
+                ),
             ]
         )
         take_away = widgets.HBox(
