@@ -207,6 +207,13 @@ def test_adding_a_datastream_loads_by_itself_onto_its_own_unit_axis(
 
 
 def pick_first_match(page: Any, query: str) -> None:
+    """Clear the selection, search, and pick the first device listed."""
+    page.get_by_role("button", name="clear selection").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('.widget-select-multiple select').selectedOptions"
+        ".length === 0",
+        timeout=RENDER_LIMIT_MS,
+    )
     search = page.locator("input[placeholder='search name or id']").first
     search.fill(query)
     search.press("Enter")
