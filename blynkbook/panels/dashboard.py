@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 
 from ._protocol import FleetClient
@@ -19,6 +21,7 @@ from .write import WritePanel
 __all__ = ["TAB_TITLES", "Dashboard", "explore"]
 
 TAB_TITLES = ("History", "Map", "Write")
+HTML_EMPTY = {"text/plain": ""}
 
 
 class Dashboard(widgets.VBox):  # type: ignore[misc]
@@ -39,9 +42,32 @@ class Dashboard(widgets.VBox):  # type: ignore[misc]
         super().__init__(children=(self.picker, self.tabs))
 
 
+PLACEHOLDER = "<i>blynkbook: building the dashboard (devices, schemas, positions)…</i>"
+
+
+def _placeholder() -> Any:
+    """A line shown at once in the running notebook while the dashboard is built (None
+    outside IPython)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    if get_ipython() is None:
+        return None
+    return display(HTML(PLACEHOLDER), display_id=True)  # type: ignore[no-untyped-call]
+
+
 def explore(client: FleetClient, *, page_size: int = 50) -> Dashboard:
     """The whole kit in one widget: pick devices, plot history, see trackers, send writes.
 
+    In a notebook a placeholder line shows while the first requests run.
+
     >>> board = explore(bb.connect("demo"))     # doctest: +SKIP
     """
-    return Dashboard(client, page_size=page_size)
+    shown = _placeholder()
+    try:
+        return Dashboard(client, page_size=page_size)
+    finally:
+        if shown is not None:
+            shown.update(HTML_EMPTY, raw=True)

@@ -207,6 +207,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         self._local_tz = local_tz if local_tz is not None else _kernel_zone()
         self._published = Hooks()
         self._quiet = False
+        self._drawing = False
         self._axes_drawn = 0
         self._view: tuple[int | None, int | None] = (None, None)
         self._timer: threading.Timer | None = None
@@ -228,14 +229,18 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         )
         self.start = widgets.DatePicker(description="Start", disabled=True)
         self.end = widgets.DatePicker(description="End", disabled=True)
-        self.auto_load = widgets.Checkbox(value=True, description="auto-load", indent=False)
-        self.live = widgets.Checkbox(
-            value=False, description=f"live (every {self.live_interval:g} s)", indent=False
+        snug = widgets.Layout(width="auto")
+        self.auto_load = widgets.Checkbox(
+            value=True, description="auto-load", indent=False, layout=snug
         )
+        self.live = widgets.Checkbox(
+            value=False, description=f"live (every {self.live_interval:g} s)", indent=False,
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
         zone = getattr(self._local_tz, "key", None) or str(self._local_tz)
         self.time_zone = widgets.ToggleButtons(
             options=[("UTC", UTC), (f"local ({zone})", LOCAL)], value=UTC,
-            description="Time", style=wide,
+            description="Time", style={"description_width": "initial", "button_width": "auto"},
         )  # fmt: skip
         self.load_button = widgets.Button(description="Load", button_style="primary")
         self.publish_name = widgets.Text(
@@ -271,7 +276,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
                 self.streams,
                 self.range_choice,
                 widgets.HBox([self.start, self.end]),
-                widgets.HBox([self.load_button, self.auto_load, self.live, self.time_zone]),
+                widgets.HBox(
+                    [self.load_button, self.auto_load, self.live, self.time_zone],
+                    layout=widgets.Layout(align_items="center", grid_gap="1em"),
+                ),
             ]
         )
         take_away = widgets.HBox(
@@ -472,33 +480,40 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         domains = _row_domains(len(groups))
         row_of = {id(s): row for row, group in enumerate(groups) for s in group}
         zone_label = self.zone_label
-        with self.figure.batch_update():
-            self.figure.data = ()
-            self.figure.layout.annotations = ()
-            self._hide_axes(len(groups))
-            for row, group in enumerate(groups):
-                key = "yaxis" if row == 0 else f"yaxis{row + 1}"
-                self.figure.layout[key] = {
-                    "visible": True, "domain": domains[row], "anchor": "x",
-                    "title": {"text": axis_title(group)}, "autorange": True,
-                }  # fmt: skip
-            self.figure.add_traces(
-                [
-                    go.Scattergl(
-                        name=s.name, mode="lines", showlegend=True,
-                        yaxis=_axis_id(row_of[id(s)]),
-                        hovertemplate=_hover_template(s.unit, zone_label),
-                    )
-                    for s in self.series
-                ]
-                + [self._extent_trace()]
+        lo, hi = self._view
+        traces = []
+        for s in self.series:
+            x, y = s.display(lo, hi, self.max_points)
+            traces.append(
+                go.Scattergl(
+                    name=s.name, mode="lines", showlegend=True, x=to_axis_text(x, self.zone),
+                    y=y, yaxis=_axis_id(row_of[id(s)]),
+                    hovertemplate=_hover_template(s.unit, zone_label),
+                )
             )  # fmt: skip
-            self.figure.layout.height = 420 + 200 * (len(groups) - 1)
-            self.figure.layout.xaxis.update(
-                visible=True, type="date", autorange=True, anchor=_axis_id(len(groups) - 1),
-                title={"text": f"time ({zone_label})"},
-            )  # fmt: skip
-        self.resample(*self._view_text())
+        self._drawing = True  # the autorange set here is no reset by the user
+        try:
+            # one message for the traces, one for the layout: a view still rendering
+            # then has the least to catch up on
+            if self.figure.data:
+                self.figure.data = ()
+            self.figure.add_traces([*traces, self._extent_trace()])
+            with self.figure.batch_update():
+                self.figure.layout.annotations = ()
+                self._hide_axes(len(groups))
+                for row, group in enumerate(groups):
+                    key = "yaxis" if row == 0 else f"yaxis{row + 1}"
+                    self.figure.layout[key] = {
+                        "visible": True, "domain": domains[row], "anchor": "x",
+                        "title": {"text": axis_title(group)}, "autorange": True,
+                    }  # fmt: skip
+                self.figure.layout.height = 420 + 200 * (len(groups) - 1)
+                self.figure.layout.xaxis.update(
+                    visible=True, type="date", autorange=True,
+                    anchor=_axis_id(len(groups) - 1), title={"text": f"time ({zone_label})"},
+                )  # fmt: skip
+        finally:
+            self._drawing = False
 
     def _extent_trace(self) -> go.Scatter:
         """An invisible trace from the first to the last point of all series: a reset or
@@ -621,11 +636,15 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         with self.status.guard("Re-sampling"):
             lo, hi = (xrange[0], xrange[1]) if xrange else (None, None)
             self.resample(lo, hi)
+            if xrange and self.figure.layout.xaxis.autorange is not False:
+                # plotly.js leaves autorange on only in its own copy of the layout: say it
+                # here too, so the double-click that turns it back on is a change we see
+                self.figure.layout.xaxis.autorange = False
             self.status.say("zoomed view at full detail where it fits", "info")
 
     def _on_autorange(self, layout: Any, autorange: Any) -> None:
         """Double-click, "Reset axes", "Autoscale": every series, whole range."""
-        if autorange is not True or not self.series:
+        if autorange is not True or not self.series or self._drawing:
             return
         with self.status.guard("Re-sampling"):
             self.resample(None, None)

@@ -14,6 +14,7 @@ devices are drawn on top, larger, and the map zooms to them and their trails.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -69,24 +70,31 @@ def _hover_text(frame: pd.DataFrame) -> list[str]:
 
 
 def spread_apart(frame: pd.DataFrame, zoom: float) -> pd.DataFrame:
-    """``frame`` with devices at the same spot (to ~100 m) moved onto a ring around it,
-    :data:`SPREAD_PIXELS` apart at map ``zoom``; ``shared`` counts who shares the spot.
+    """``frame`` with devices whose markers would overlap at map ``zoom`` (closer than
+    :data:`SPREAD_PIXELS`) moved onto a ring around their spot; ``shared`` counts them.
 
-    >>> f = pd.DataFrame({"lon": [24.9, 24.9], "lat": [60.1, 60.1]})
-    >>> moved = spread_apart(f, 10)
+    >>> f = pd.DataFrame({"lon": [24.90, 24.91, 30.0], "lat": [60.1, 60.1, 61.0]})
+    >>> moved = spread_apart(f, 5)
     >>> moved["lon"].nunique(), moved["shared"].tolist()
-    (2, [2, 2])
+    (3, [2, 2, 1])
     """
     out = frame.assign(shared=1)
     if out.empty:
         return out
-    spot = out["lon"].round(3).astype(str) + "," + out["lat"].round(3).astype(str)
-    groups = pd.Series(np.arange(len(out))).groupby(spot.to_numpy())
     degrees_per_pixel = 360.0 / (512.0 * 2.0**zoom)
     lon = out["lon"].to_numpy(dtype=float, copy=True)
     lat = out["lat"].to_numpy(dtype=float, copy=True)
+    shrink = np.cos(
+        np.radians(np.clip(lat, -85.0, 85.0))
+    )  # Mercator: a degree of latitude is longer
+    cell = SPREAD_PIXELS * degrees_per_pixel
+    spot = pd.Series(
+        np.floor(lon / cell).astype("int64").astype(str)
+        + ","
+        + np.floor(lat / (cell * shrink)).astype("int64").astype(str)
+    )
     shared = out["shared"].to_numpy(copy=True)
-    for _, positions in groups:
+    for _, positions in pd.Series(np.arange(len(out))).groupby(spot.to_numpy()):
         rows = positions.to_numpy()
         count = len(rows)
         if count < 2:
@@ -94,9 +102,8 @@ def spread_apart(frame: pd.DataFrame, zoom: float) -> pd.DataFrame:
         radius = max(SPREAD_PIXELS * count / (2 * np.pi), SPREAD_PIXELS) * degrees_per_pixel
         angles = 2 * np.pi * np.arange(count) / count
         centre_lat = float(lat[rows].mean())
-        stretch = 1.0 / max(np.cos(np.radians(centre_lat)), 0.1)
-        lon[rows] = float(lon[rows].mean()) + radius * stretch * np.cos(angles)
-        lat[rows] = centre_lat + radius * np.sin(angles)
+        lon[rows] = float(lon[rows].mean()) + radius * np.cos(angles)
+        lat[rows] = centre_lat + radius * np.cos(np.radians(centre_lat)) * np.sin(angles)
         shared[rows] = count
     return out.assign(lon=lon, lat=lat, shared=shared)
 
@@ -168,6 +175,7 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         self.owns_picker = picker is None
         self.positions = pd.DataFrame(columns=LOCATION_COLUMNS)
         self.trails: dict[Hashable, pd.DataFrame] = {}
+        self._spread_zoom = 0.0
         self._build_widgets(map_style)
         if picker is None:
             with self.status.guard("Locating devices"):
@@ -213,6 +221,7 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         self.colour_by.observe(lambda _: self.redraw(), names="value")
         self.trail_window.observe(lambda _: self.show_trails(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.figure.layout.on_change(self._on_zoom, "map.zoom")
 
     # -- public API ----------------------------------------------------------------------
     @property
@@ -240,8 +249,9 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
             }
             self.redraw()
 
-    def redraw(self) -> None:
-        """Show ``positions``, ``trails`` and the selection, changing traces in place.
+    def redraw(self, fit: bool = True) -> None:
+        """Show ``positions``, ``trails`` and the selection, changing traces in place;
+        ``fit`` moves the view onto the selection (else every device).
 
         The traces are restyled, and only surplus ones deleted or missing ones added, so
         the map always keeps at least one trace. Removing every trace would make plotly.js
@@ -249,6 +259,9 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         a hidden tab), so the map would vanish after a selection change.
         """
         zoom, centre = self._view()
+        if not fit:
+            zoom, centre = float(self.figure.layout.map.zoom or zoom), None
+        self._spread_zoom = zoom
         drawn = spread_apart(self.positions, zoom)
         traces = self._position_traces(drawn) + self._trail_traces() + self._selected_trace(drawn)
         with self.figure.batch_update():
@@ -259,6 +272,12 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         self.status.say(self._summary(), "ok")
 
     # -- internals -----------------------------------------------------------------------
+    def _on_zoom(self, layout: Any, zoom: Any) -> None:
+        """Zoomed in the browser: spread the markers for the new scale, keep the view."""
+        if isinstance(zoom, int | float) and abs(zoom - self._spread_zoom) >= 0.5:
+            with self.status.guard("Redrawing"):
+                self.redraw(fit=False)
+
     def _fetch_positions(self) -> None:
         self.positions = self.client.locations().dropna(subset=["lon", "lat"])
         self.trails = {}

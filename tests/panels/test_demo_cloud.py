@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from blynkbook.panels import DevicePicker, HistoryPanel, TrackerMap, WritePanel, explore
@@ -46,8 +45,8 @@ def test_demo__history_of_a_weather_station(demo_cloud):
 def test_demo__map_shows_every_located_tracker_and_a_trail(demo_cloud):
     tracker_map = TrackerMap(demo_cloud, map_style="white-bg")
     located = demo_cloud.locations()
-    shown = pd.concat(pd.DataFrame({"lat": t.lat, "lon": t.lon}) for t in tracker_map.figure.data)
-    assert sorted(shown["lat"]) == sorted(located["lat"])
+    shown = [device for t in tracker_map.figure.data for device in t.customdata]
+    assert sorted(shown) == sorted(located["device_id"].astype(str))  # every one, once
     tracker = located["device_id"].iloc[0]
     tracker_map.picker.selected = (tracker,)
     trails = [t for t in tracker_map.figure.data if t.name.startswith("trail: ")]

@@ -34,3 +34,28 @@ def test_explore__one_picker_drives_every_panel(fleet):
 def test_explore__page_size_reaches_the_picker(fleet):
     board = explore(fleet, page_size=2)
     assert len(board.picker.choice.options) == 2
+
+
+def test_explore__shows_a_placeholder_at_once_and_clears_it(fleet, monkeypatch):
+    """Point 8: something shows while the first requests run, and goes when done."""
+    import IPython
+    import IPython.display
+
+    from blynkbook.panels import dashboard
+
+    shown = []
+
+    class Handle:
+        def update(self, obj, raw=False):
+            shown.append(("update", obj, raw))
+
+    def display(obj, display_id=False):
+        shown.append(("display", obj.data, fleet.count("devices")))
+        return Handle()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", display)
+    board = dashboard.explore(fleet)
+    assert shown[0] == ("display", dashboard.PLACEHOLDER, 0)  # before the first request
+    assert shown[-1] == ("update", {"text/plain": ""}, True)
+    assert board.picker.fleet is not None
