@@ -273,5 +273,12 @@ def test_the_map_highlights_and_zooms_to_the_selection(
         n.startswith("trail: ") for n in state["names"]
     ), state
     assert state["zoom"] > fleet_zoom
+    cut = dashboard.evaluate(
+        """() => [...document.querySelectorAll(
+                '.widget-tab button, .widget-tab .widget-label, .widget-tab .widget-label-basic')]
+            .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+            .map(el => el.textContent.trim())"""
+    )
+    assert cut == [], f"labels cut off: {cut}"  # point 7: "Refresh positio…" and the like
     expect(dashboard.locator(".widget-html", has_text="devices with a position").first)
     dashboard.screenshot(path=str(artifacts / "dashboard-map-selected.png"))
