@@ -31,7 +31,7 @@ import pandas as pd
 from remote_sim import RemoteSim
 
 import blynkbook
-from blynkbook.errors import BlynkbookError
+from blynkbook.errors import BlynkbookError, PartialReadError
 
 NOW = "2026-11-20T12:00:00Z"
 STATIONS = 20
@@ -110,6 +110,9 @@ def timed_pull(
     def run() -> None:
         try:
             box["frame"], box["client"] = pull(sim, stations)
+        except PartialReadError as exc:
+            causes = exc.missing["error"].str.slice(0, 70).value_counts().to_dict()
+            box["error"] = f"PartialReadError: {len(exc.missing)} pages missing: {causes}"
         except BlynkbookError as exc:
             box["error"] = f"{type(exc).__name__}: {exc}"
 

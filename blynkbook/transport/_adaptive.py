@@ -3,10 +3,12 @@
 Like the AWS SDKs' adaptive retry mode and TCP congestion control, the client learns what
 the cloud takes instead of being told:
 
-* **rate**: off (unlimited) until the first 429. Then the session paces its requests at a
-  rate set to ``beta`` times the rate the cloud was answering successfully over the last
-  second (multiplicative decrease; at most one cut per ``cooldown``), which grows back by
-  ``recovery`` requests/s for every second of successful answers (additive increase).
+* **rate**: off (unlimited) until the first 429. Then the session paces its requests at
+  ``beta`` times what the cloud answered successfully in the last second; each later 429
+  cuts the rate by ``beta`` again (multiplicative decrease, at most once per
+  ``cooldown``), and each success adds ``recovery / rate``, so a second of successes
+  gives ``recovery`` requests/s back (additive increase). The rate never falls below
+  ``min_rate``.
 * **concurrency window**: starts at the session's ``max_concurrency``; a burst of failures
   (``burst`` 5xx answers or dropped connections in a row) cuts it by ``beta`` (at least 1,
   at most one cut per ``cooldown``) and each success adds ``1 / window`` back, up to the
