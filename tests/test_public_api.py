@@ -15,6 +15,7 @@ PUBLIC_MODULES = [
     "blynkbook.errors",
     "blynkbook.transport",
     "blynkbook.cache",
+    "blynkbook.contract",
     "blynkbook.blynk",
     "blynkbook.thingsee",
     "blynkbook.panels",
@@ -40,14 +41,6 @@ def test_architecture_names_are_reachable_from_the_top() -> None:
     assert callable(blynkbook.connect)
     assert callable(blynkbook.explore)
     assert callable(blynkbook.thingsee.connect)
-
-
-def test_demo_clients_satisfy_the_panel_protocol() -> None:
-    from blynkbook.panels import FleetClient
-
-    with blynkbook.connect("demo") as cloud, blynkbook.thingsee.connect("demo") as things:
-        assert isinstance(cloud, FleetClient)
-        assert isinstance(things, FleetClient)
 
 
 def test_the_demo_does_not_load_requests_cache() -> None:
