@@ -80,16 +80,13 @@ def short_error(exc: BaseException) -> str:
 
 
 def unit_of(row: Any) -> str:
-    """A schema row's unit: Blynk calls the column ``units``, Thingsee ``unit``.
+    """A schema row's unit, from its ``units`` column (:data:`blynkbook.contract.SCHEMA`).
 
-    >>> unit_of({"units": "°C"}), unit_of({"unit": "hPa"}), unit_of({"units": None})
-    ('°C', 'hPa', '')
+    >>> unit_of({"units": "°C"}), unit_of({"units": None}), unit_of({"label": "Mode"})
+    ('°C', '', '')
     """
-    for key in ("units", "unit"):
-        value = row.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
+    value = row.get("units")
+    return value.strip() if isinstance(value, str) else ""
 
 
 class StatusLine(widgets.HTML):  # type: ignore[misc]

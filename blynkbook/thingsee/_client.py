@@ -289,13 +289,15 @@ class Thingsee:
     ) -> pd.DataFrame:
         """Messages as a long, tidy frame: one row per message and decoded field.
 
-        Columns ``time``, ``tuid``, ``tsm_id``, ``tsm_ev``, ``group_id``, ``field``, ``value``,
-        ``unit``; known fields get readable names (``temp`` of 12100 → ``temperature`` in °C).
+        Indexed by ``time`` (datetime64[ms, UTC]), sorted by ``tuid`` then time; columns
+        ``tuid``, ``tsm_id``, ``tsm_ev``, ``group_id``, ``field``, ``value``, ``unit``
+        (:data:`blynkbook.contract.MESSAGES`); known fields get readable names (``temp`` of
+        12100 → ``temperature`` in °C).
 
         >>> cloud.messages(tuid, [12100], start="-7d")  # doctest: +SKIP
         """
         raw = self.raw_messages(tuids, message_ids, start, end, event_ids=event_ids)
-        return _messages_frame(raw)
+        return _messages_frame(raw).set_index(F.TIME)
 
     # -- alerts, commands, installations --------------------------------------------------
 
@@ -445,7 +447,7 @@ class Thingsee:
             template=things["product"],
             online=(things["last_seen"] >= cutoff).fillna(False),
         )
-        return F.conform(devices, F.DEVICES)
+        return F.conform(devices.sort_values("device_id", kind="stable"), F.DEVICES)
 
     @_reported
     def datastreams(self, device_id: Hashable) -> pd.DataFrame:
@@ -472,7 +474,7 @@ class Thingsee:
                 "options": [],
                 "writable": False,
                 "history": True,
-                "unit": s.unit,
+                "units": s.unit,
             }
             for s in fields_of_family(family)
         ]
@@ -485,7 +487,7 @@ class Thingsee:
                 "options": list(p.options),
                 "writable": True,
                 "history": False,
-                "unit": p.unit,
+                "units": p.unit,
             }
             for p in params_for(family)
         ]
@@ -499,7 +501,8 @@ class Thingsee:
         start: Any = "-1d",
         end: Any = "now",
     ) -> pd.DataFrame:
-        """Field values over time, indexed by ``time``: ``device_id``, ``datastream``, ``value``."""
+        """Field values over time, indexed by ``time``: ``device_id``, ``datastream``, ``value``,
+        sorted by device, field, then time (as :data:`blynkbook.contract.HISTORY` states)."""
         fields = [str(f) for f in _as_list(datastreams)]
         unknown = [f for f in fields if f not in _KNOWN_FIELDS]
         if unknown or not fields:
@@ -507,10 +510,14 @@ class Thingsee:
                 f"unknown field(s) {unknown!r}; known: {', '.join(_KNOWN_FIELDS)}"
             )
         tuids = [_check_tuid(d) for d in _as_list(devices)]
-        frame = self.messages(tuids, sorted(message_ids_for_fields(fields)), start, end)
+        ids = sorted(message_ids_for_fields(fields))
+        frame = self.messages(tuids, ids, start, end).reset_index()
         frame = frame[frame["field"].isin(fields)]
         named = frame.assign(device_id=frame["tuid"], datastream=frame["field"])
-        return F.conform(named, F.HISTORY).set_index("time")
+        ordered = F.conform(named, F.HISTORY).sort_values(
+            ["device_id", "datastream", F.TIME], kind="stable"
+        )
+        return ordered.set_index(F.TIME)
 
     @_reported
     def locations(self) -> pd.DataFrame:
@@ -561,7 +568,7 @@ class Thingsee:
         for tsm_id, fields in commands.items():
             self.send_command(tuid, tsm_id, **fields)
             for row in report:
-                if row.pop("tsm_id", None) == tsm_id:
+                if row.get("tsm_id") == tsm_id:
                     row["status"] = "written"
         return F.frame(report, F.WRITE_REPORT)
 

@@ -92,7 +92,7 @@ SCHEMA: Spec = {
     "options": "object",
     "writable": "bool",
     "history": "bool",
-    "unit": "str",
+    "units": "str",
 }
 HISTORY: Spec = {"time": TIME, "device_id": "str", "datastream": "str", "value": "float64"}
 LOCATIONS: Spec = {

@@ -33,9 +33,9 @@ def test_status_line__fail_shows_one_line_without_the_type_or_traceback():
     assert "Traceback" not in status.value and "InputError" not in status.value
 
 
-def test_unit_of__blynk_units_and_thingsee_unit():
-    assert unit_of({"units": "°C"}) == "°C"
-    assert unit_of({"unit": "lx"}) == "lx"
+def test_unit_of__the_contract_units_column():
+    assert unit_of({"units": " °C "}) == "°C"
+    assert unit_of({"unit": "lx"}) == ""  # the contract says units, for Blynk and Thingsee
     assert unit_of({"label": "Mode"}) == ""
 
 

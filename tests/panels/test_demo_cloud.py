@@ -95,3 +95,7 @@ def test_demo__thingsee_client_drives_the_same_panels():
     assert board.history.last_error is None, board.history.status.value
     assert len(board.history.data_traces) == 1
     assert sum(len(t.lat) for t in board.map.figure.data) >= len(cloud.locations())
+    board.tabs.selected_index = board.tabs.titles.index("Write")
+    assert list(board.write.fields) == ["report_interval", "measurement_interval"]
+    tail = board.write.fields["report_interval"].row.children[-1].value
+    assert tail.split()[0] == "s", tail  # the unit, from the schema's units column

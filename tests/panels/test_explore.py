@@ -13,10 +13,6 @@ def test_exports_are_sorted_and_present():
     assert "FleetClient" in panels.__all__
 
 
-def test_fake_client_satisfies_the_protocol(fleet):
-    assert isinstance(fleet, panels.FleetClient)
-
-
 def test_explore__one_picker_drives_every_panel(fleet):
     board = explore(fleet)
     assert isinstance(board, Dashboard)

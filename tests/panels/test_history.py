@@ -279,8 +279,8 @@ def test_history__one_y_axis_per_unit_titled_with_unit_and_hover_says_unit_and_z
     assert layout.yaxis2.visible is False and len(panel.data_traces) == 1
 
 
-def test_history__thingsee_unit_column_is_read_too(thingsee_style_fleet):
-    panel = HistoryPanel(thingsee_style_fleet)
+def test_history__units_with_string_ids(string_fleet):
+    panel = HistoryPanel(string_fleet)
     panel.picker.selected = ("dev-4",)
     panel.streams.value = ("Speed",)
     assert panel.figure.layout.yaxis.title.text == "Speed (km/h)"

@@ -11,7 +11,6 @@ from thingsee_kit import NOW, facade, tuid_of
 
 import blynkbook.thingsee as ts
 from blynkbook.errors import APIError, AuthError, InputError, NotFoundError
-from blynkbook.panels import FleetClient
 from blynkbook.sim.thingsee import ThingseeSim
 from blynkbook.thingsee import Thingsee
 
@@ -79,16 +78,15 @@ def test_things_frame_all_groups(sim: ThingseeSim, cloud: Thingsee) -> None:
 def test_messages__decoded_long_frame(sim: ThingseeSim, cloud: Thingsee) -> None:
     tuid = tuid_of(sim, "air")
     frame = cloud.messages(tuid, start="-2h")
-    assert list(frame.columns) == [
-        "time", "tuid", "tsm_id", "tsm_ev", "group_id", "field", "value", "unit",
-    ]  # fmt: skip
-    assert frame["time"].dtype == UTC_MS
+    assert list(frame.columns) == ["tuid", "tsm_id", "tsm_ev", "group_id", "field", "value", "unit"]
+    assert frame.index.name == "time" and frame.index.dtype == UTC_MS
+    assert frame.index.is_monotonic_increasing  # one thing: sorted by time
     units = dict(zip(frame["field"], frame["unit"], strict=False))
     assert units["co2"] == "ppm" and units["temperature"] == "°C" and units["pressure"] == "hPa"
     pressure = frame.loc[frame["field"] == "pressure", "value"]
     assert pressure.between(900, 1100).all()  # the sim sends Pa; frames say hPa
     truth = sim.world.messages(tuid, sim.world.now() - 7200, sim.world.now())
-    assert frame.groupby(["time", "tsm_id"]).ngroups == len(truth)
+    assert frame.groupby([frame.index, "tsm_id"]).ngroups == len(truth)
 
 
 def test_messages__filters_and_empty_shape(sim: ThingseeSim, cloud: Thingsee) -> None:
@@ -98,14 +96,14 @@ def test_messages__filters_and_empty_shape(sim: ThingseeSim, cloud: Thingsee) ->
     retired = tuid_of(sim, "environment", live=False)
     empty = cloud.messages(retired, start="-1d")
     assert empty.empty and list(empty.columns) == list(co2.columns)
-    assert empty.dtypes.equals(co2.dtypes)
+    assert empty.dtypes.equals(co2.dtypes) and empty.index.dtype == co2.index.dtype
 
 
 def test_relative_times_follow_the_sim_clock(sim: ThingseeSim, cloud: Thingsee) -> None:
     tuid = tuid_of(sim, "distance")
     sim.clock.advance(3 * 86_400)
     frame = cloud.messages(tuid, [17100], start="-1h")
-    assert frame["time"].max() > pd.Timestamp(NOW) + pd.Timedelta(days=2)
+    assert frame.index.max() > pd.Timestamp(NOW) + pd.Timedelta(days=2)
 
 
 def test_long_pull_is_windowed(sim: ThingseeSim, cloud: Thingsee) -> None:
@@ -273,10 +271,6 @@ def test_secret_and_token_never_leak(
 
 
 # -- the panels' protocol ---------------------------------------------------------------
-
-
-def test_is_a_fleet_client(cloud: Thingsee) -> None:
-    assert isinstance(cloud, FleetClient)
 
 
 def test_devices_and_locations(sim: ThingseeSim, cloud: Thingsee) -> None:
