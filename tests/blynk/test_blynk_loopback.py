@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from blynkkit import NOW, loopback_client
 
+from blynkbook import contract
 from blynkbook.blynk import Blynk, writes
 from blynkbook.errors import (
     AuthError,
@@ -22,7 +23,6 @@ from blynkbook.errors import (
     RateLimitError,
     ServerError,
 )
-from blynkbook.panels._protocol import FleetClient
 from blynkbook.sim.blynk import BlynkSim
 
 START, END = "2026-11-15T00:00:00Z", "2026-11-20T00:00:00Z"  # 1441 points a series
@@ -38,8 +38,16 @@ def truth(sim, device_id: int, datastream_id: int, start: str = START, end: str 
 
 
 # reads ---------------------------------------------------------------------------------------
-def test_cloud_is_a_fleet_client(cloud: Blynk) -> None:
-    assert isinstance(cloud, FleetClient)
+def test_cloud_frames_follow_the_contract_over_the_socket(cloud: Blynk) -> None:
+    """tests/test_contract.py holds the in-process demo to the contract; this is the socket."""
+    frames = [
+        (contract.DEVICES, cloud.devices()),
+        (contract.SCHEMA, cloud.schema(1)),
+        (contract.HISTORY, cloud.history(1, ["Temperature"], START, END)),
+        (contract.LOCATIONS, cloud.locations()),
+    ]
+    for spec, frame in frames:
+        assert len(frame) and contract.differences(frame, spec, id_dtype="int64") == []
 
 
 def test_devices__whole_fleet_with_template_names(cloud: Blynk, sim) -> None:

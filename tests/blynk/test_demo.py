@@ -11,7 +11,6 @@ import blynkbook as bb
 from blynkbook import _connect
 from blynkbook.cache import ResponseCache
 from blynkbook.errors import InputError
-from blynkbook.panels._protocol import FleetClient
 
 
 def test_connect__no_env_means_demo(capsys, caplog, monkeypatch) -> None:
@@ -25,7 +24,7 @@ def test_connect__no_env_means_demo(capsys, caplog, monkeypatch) -> None:
         assert "cache=off" in repr(cloud) and not cloud.cache
         assert "demo cloud is not cached" in repr(cloud.cache.info())  # not an AttributeError
         assert cloud.cache.info()["entries"] == 0 and cloud.cache.clear() == 0
-        assert isinstance(cloud, FleetClient) and isinstance(cloud, bb.Blynk)
+        assert isinstance(cloud, bb.Blynk)
     assert "embedded demo cloud" in capsys.readouterr().out
     assert "embedded demo cloud" in caplog.text
     with bb.connect("demo"):
