@@ -1,8 +1,9 @@
 """The small protocol every panel needs from a cloud client.
 
 ``blynkbook.Blynk`` and ``blynkbook.thingsee.Thingsee`` both implement it, so each panel
-works on either cloud. Frames follow the facade's conventions: snake_case columns,
-tz-aware UTC timestamps, the same columns when empty.
+works on either cloud. This Protocol names the methods; :mod:`blynkbook.contract` states
+the frame each returns (columns, dtypes, index, order, empty shape, write report), and
+``tests/test_contract.py`` holds every client to it.
 """
 
 from __future__ import annotations
@@ -27,16 +28,19 @@ class FleetClient(Protocol):
     - ``schema(device_id)``: what can be read or written; columns ``label``, ``type``
       (``"double" | "int" | "enum" | "switch" | "string" | "location"``), ``min``, ``max``,
       ``options`` (list of labels for enums, else empty), ``writable`` (bool), ``history``
-      (bool: has numeric history).
+      (bool: has numeric history), ``units`` (str, ``""`` when none).
     - ``history(devices, datastreams, start, end)``: long frame indexed by ``time``
-      (UTC) with columns ``device_id``, ``datastream``, ``value``.
+      (UTC) with columns ``device_id``, ``datastream``, ``value``; sorted by device,
+      datastream, then time.
     - ``locations()``: ``device_id``, ``name``, ``template``, ``online``, ``lon``, ``lat``,
       ``updated_at``; only devices that have a position.
     - ``trail(device_id, start, end)``: ``time``-indexed ``lon``, ``lat`` of one device
       (empty when the device keeps no position history).
     - ``write(device_id, values)``: sends a mapping of datastream name → value and returns a
       report with columns ``device_id``, ``datastream``, ``value``, ``status``
-      (``"written"`` or ``"skipped"``) and ``reason``.
+      (``"written"`` or ``"skipped"``) and ``reason``, one row per value in the order given.
+    - optional: ``tags(device_id)`` (``device_id``, ``name``) and ``online(device_id)``
+      (``device_id``, ``online``).
     """
 
     def devices(self) -> pd.DataFrame: ...
