@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from blynkbook._urls import THINGSEE_DEMO_URL
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "connect"]
 
 DEMO = "demo"
-DEMO_BASE_URL = "http://demo.thingsee.local"
+DEMO_BASE_URL = THINGSEE_DEMO_URL
 DEMO_NOW_ENV = "BLYNKBOOK_DEMO_NOW"  # the same switch as the Blynk demo: a fixed "now"
 ENV_BASE_URL = "THINGSEE_BASE_URL"
 ENV_CLIENT_ID = "THINGSEE_CLIENT_ID"

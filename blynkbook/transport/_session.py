@@ -17,7 +17,7 @@ import httpx
 
 from blynkbook.errors import InputError, RateLimitError, ServerError, TransportError
 
-from .._urls import form_encoded
+from .._urls import DEMO_BASE_URLS, form_encoded
 from ._adaptive import AdaptiveLimiter
 from ._errors import error_from_response, transport_error
 from ._redact import install_log_redaction, redact_url
@@ -45,9 +45,7 @@ __all__ = [
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Base URLs of the in-process demo clouds: plain http is fine there, nothing leaves the process.
-DEMO_BASE_URLS = frozenset({"http://demo.blynk.local", "http://demo.thingsee.local"})
-
+# DEMO_BASE_URLS (from blynkbook._urls): plain http is fine there, nothing leaves the process.
 USER_AGENT = "blynkbook/0.1"
 #: A pull of more requests than this shows a progress bar unless told otherwise.
 PROGRESS_THRESHOLD = 20
