@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from blynkbook._urls import BLYNK_DEMO_URL
 from blynkbook.blynk import Blynk
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
@@ -35,6 +36,7 @@ __all__ = [
     "check_concurrency",
     "check_timeout",
     "connect",
+    "environment_server",
     "server_url",
 ]
 
@@ -44,7 +46,7 @@ ENV_SERVER = "BLYNK_SERVER"
 ENV_CLIENT_ID = "BLYNK_CLIENT_ID"
 ENV_CLIENT_SECRET = "BLYNK_CLIENT_SECRET"
 DEMO_NOW_ENV = "BLYNKBOOK_DEMO_NOW"
-DEMO_BASE_URL = "http://demo.blynk.local"
+DEMO_BASE_URL = BLYNK_DEMO_URL
 REGIONS = ("fra1", "lon1", "ny3", "sgp1", "blr1")
 DEMO_MESSAGE = (
     "blynkbook: using the embedded demo cloud (a simulated fleet, nothing leaves this "
@@ -99,6 +101,22 @@ def check_concurrency(max_concurrency: object) -> int:
             f"max_concurrency={max_concurrency!r} must be a whole number of at least 1"
         )
     return max_concurrency
+
+
+def environment_server(environ: Mapping[str, str] | None = None) -> str | None:
+    """The server ``connect()`` with no arguments would use: the URL ``BLYNK_*`` variables
+    name, or None for the embedded demo cloud; an :class:`InputError` when they are
+    incomplete, exactly as ``connect()`` raises it.
+
+    >>> environment_server({}) is None
+    True
+    >>> environment_server({"BLYNK_CLIENT_ID": "a", "BLYNK_CLIENT_SECRET": "b"})
+    Traceback (most recent call last):
+    ...
+    blynkbook.errors.InputError: environment variable(s) BLYNK_SERVER not set (all three needed)
+    """
+    found = _from_env(os.environ if environ is None else environ)
+    return None if found is None else server_url(found[0])
 
 
 def _from_env(environ: Mapping[str, str]) -> tuple[str, str, str] | None:

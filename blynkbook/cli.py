@@ -34,8 +34,6 @@ LAB_OVERRIDES: dict[str, dict[str, Any]] = {
         "checkForUpdates": False,
     },
 }
-CREDENTIAL_VARIABLES = ("BLYNK_CLIENT_ID", "BLYNK_CLIENT_SECRET")
-DEFAULT_SERVER = "https://blynk.cloud"
 API_BASE = {"blynk": "", "thingsee": "/prod/v1"}  # where each cloud's API starts
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -151,9 +149,14 @@ def _read_json_object(path: Path) -> dict[str, Any]:
 
 def describe_cloud(environ: dict[str, str] | None = None) -> str:
     """One line saying which cloud the notebooks will talk to (never a secret)."""
-    env = os.environ if environ is None else environ
-    if all(env.get(name) for name in CREDENTIAL_VARIABLES):
-        server = env.get("BLYNK_SERVER") or DEFAULT_SERVER
+    from blynkbook._connect import environment_server  # connect's own rules, not a copy
+    from blynkbook.errors import InputError
+
+    try:
+        server = environment_server(environ)
+    except InputError as incomplete:
+        return f"Notebooks will fail to connect: {incomplete}."
+    if server is not None:
         return f"Notebooks use your Blynk cloud at {server} (BLYNK_* credentials are set)."
     return (
         "Notebooks use the embedded demo cloud "

@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+import blynkbook as bb
 from blynkbook import cli
+from blynkbook.errors import InputError
 
 FIXED_NOW = "2026-11-20T12:00:00Z"
 BANNER_WAIT_SECONDS = 60  # a generous bound against hanging forever, not a timing check
@@ -276,3 +278,17 @@ def test_sim_round_trip_with_only_the_published_api(blynk_sim: RunningSim) -> No
         values = http.get("/api/v2/organization/device/datastreams", params={"deviceId": 1})
         by_id = {d["dataStreamId"]: d["value"] for d in values.json()["dataStreams"]}
         assert by_id[1] == 23.25
+
+
+def test_lab_asks_connect_s_own_environment_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the id and secret set: connect() refuses, so lab must not announce a cloud."""
+    partial = {"BLYNK_CLIENT_ID": "oa2-client-id_abc", "BLYNK_CLIENT_SECRET": "s3cret-value"}
+    for name, value in partial.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(InputError) as refused:
+        bb.connect()
+    line = cli.describe_cloud(partial)
+    assert "BLYNK_SERVER not set" in str(refused.value) and str(refused.value) in line
+    assert "blynk.cloud" not in line and "s3cret-value" not in line
+    region = cli.describe_cloud({**partial, "BLYNK_SERVER": "fra1"})
+    assert "https://fra1.blynk.cloud" in region  # the region short name, as connect reads it
