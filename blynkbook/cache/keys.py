@@ -191,7 +191,7 @@ class KeyParts:
 
 
 def parse_key(key: str) -> KeyParts | None:
-    """Split a key made by :func:`build_key`; None for any other key.
+    """Split a key made by :func:`request_key`; None for any other key.
 
     >>> parse_key("0123456789abcdef:history:-:00").endpoint
     'history'

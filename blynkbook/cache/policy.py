@@ -147,7 +147,7 @@ class Invalidation:
 
 _ORG = "/api/v[12]/organization"
 
-#: Blynk Platform API reads (paths: reference/blynk-platform-api.md §2).
+#: Blynk Platform API reads (paths: docs/vendor/notes-blynk-platform-api.md §2).
 BLYNK_READS: tuple[ReadRule, ...] = (
     ReadRule("history", f"{_ORG}/device/datastream/history", LIVE, window=ClosedWindow()),
     ReadRule("values", f"{_ORG}/device/datastreams", LIVE),

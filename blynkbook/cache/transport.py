@@ -1,9 +1,9 @@
 """The httpx transport that answers GET/HEAD through requests-cache and sends writes on.
 
-One ``httpx.Client`` stays the facade's only HTTP surface (reference/stack-facts.md §7,
-option d): reads travel through a ``requests_cache.CachedSession``, every other method
-goes straight to an httpx transport, and a successful write invalidates the reads it
-makes stale.
+One ``httpx.Client`` stays the facade's only HTTP surface
+(docs/vendor/notes-stack-facts.md §7, option d): reads travel through a
+``requests_cache.CachedSession``, every other method goes straight to an httpx transport,
+and a successful write invalidates the reads it makes stale.
 
 Per-request options travel as ``extensions={"cache": {...}}`` with any of
 ``only_if_cached``, ``force_refresh``, ``refresh`` and ``expire_after``. Every answer

@@ -106,8 +106,9 @@ def _reported(
     read: Callable[Concatenate[Thingsee, P], pd.DataFrame],
 ) -> Callable[Concatenate[Thingsee, P], pd.DataFrame]:
     """A read that returns a frame: its ``attrs`` say where the data came from (``source``,
-    ``from_cache``, ``stale``), and stale data warns once (:class:`StaleDataWarning`), as
-    with Blynk; reads inside reads only record."""
+    ``from_cache``, ``stale``), and stale data warns once
+    (:class:`~blynkbook.errors.StaleDataWarning`), as with Blynk; reads inside reads only
+    record."""
 
     @functools.wraps(read)
     def reported(self: Thingsee, /, *args: P.args, **kwargs: P.kwargs) -> pd.DataFrame:

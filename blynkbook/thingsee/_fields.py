@@ -1,7 +1,7 @@
 """Thingsee message profiles: which fields each message id carries, their names and units.
 
-Messages arrive as flat JSON objects (``{"tsmId": 12100, "temp": 21.4, ...}``); :func:`decode`
-turns a list of them into one long, tidy row per (message, numeric field), with a readable
+Messages arrive as flat JSON objects (``{"tsmId": 12100, "temp": 21.4, ...}``);
+:func:`decode_message` turns one of them into a row per numeric field, with a readable
 snake_case field name and its unit. Known spelling variants are folded together: ``co2`` and
 ``carbonDioxide`` (both seen in vendor sources), and ``airp`` in Pa (profile spec) or hPa (demo
 page) is always reported in hPa.

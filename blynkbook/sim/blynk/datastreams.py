@@ -1,4 +1,5 @@
-"""The 8 DataStreams endpoints (``002_*.txt``) and the 2 template-schema endpoints."""
+"""The 8 DataStreams endpoints (docs/vendor/blynk-datastreams-api.md) and the 2
+template-schema endpoints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The 23 Devices endpoints of the Platform API (reference §2.1), over the :class:`World`."""
+"""The 23 Devices endpoints of the Platform API (docs/vendor/notes-blynk-platform-api.md §2.1)
+over the :class:`World`."""
 
 from __future__ import annotations
 
