@@ -49,7 +49,7 @@ __all__ = [
     "write_report_differences",
 ]
 
-Index = Literal["range", "time"]
+_Index = Literal["range", "time"]
 
 SCHEMA_TYPES: Final = frozenset({"double", "int", "enum", "switch", "string", "location"})
 WRITE_STATUSES: Final = frozenset({"written", "skipped"})
@@ -71,7 +71,7 @@ class FrameContract:
 
     name: str
     columns: Mapping[str, str]
-    index: Index = "range"
+    index: _Index = "range"
     sort: tuple[str, ...] = ()
     exact: bool = False
     allowed: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from blynkbook.errors import ForbiddenError
 
-__all__ = ["METADATA", "TAGS", "TEMPLATES", "TIMELINE", "TEMPLATE_NOTE", "needs"]
+__all__ = ["METADATA", "TAGS", "TEMPLATES", "TEMPLATE_NOTE", "TIMELINE", "needs"]
 
 #: The permissions of optional endpoints, as the messages name them (only PRODUCT_VIEW is
 #: a documented name; the vendor publishes no names for the others).

@@ -40,8 +40,8 @@ from requests_cache.cache_keys import redact_response
 from requests_cache.models.response import CachedResponse
 
 __all__ = [
-    "OpenMode",
     "GuardedCache",
+    "OpenMode",
     "Snapshot",
     "Table",
     "error_code",

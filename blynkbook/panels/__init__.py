@@ -9,9 +9,9 @@ Thingsee client both do) and, optionally, a shared :class:`DevicePicker`.
 
 from __future__ import annotations
 
-from ._fast_plotly import defer_nbformat
+from ._fast_plotly import defer_nbformat as _defer_nbformat
 
-defer_nbformat()  # before anything imports plotly's widget (see _fast_plotly)
+_defer_nbformat()  # before anything imports plotly's widget (see _fast_plotly)
 
 from ._protocol import FleetClient  # noqa: E402
 from .dashboard import Dashboard, explore  # noqa: E402

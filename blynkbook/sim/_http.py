@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DropConnection",
-    "Handler",
     "HTTPFailure",
+    "Handler",
     "Request",
     "Response",
     "Router",

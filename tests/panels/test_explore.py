@@ -6,8 +6,7 @@ import blynkbook.panels as panels
 from blynkbook.panels import Dashboard, explore
 
 
-def test_exports_are_sorted_and_present():
-    assert panels.__all__ == sorted(panels.__all__)
+def test_exports_are_present():  # the order is ruff's RUF022's to check
     for name in panels.__all__:
         assert hasattr(panels, name)
     assert "FleetClient" in panels.__all__

@@ -21,9 +21,9 @@ __all__ = [
     "int_list_arg",
     "json_int",
     "optional_int_arg",
-    "parse_int",
     "page_args",
     "paged",
+    "parse_int",
     "visible_device",
 ]
 

@@ -22,7 +22,7 @@ import numpy as np
 from .._clock import Clock
 from ._signals import DAY, STREAMS, Context, Stream, uniform
 
-__all__ = ["Alert", "Building", "Thing", "World", "PRODUCTS", "ALLOWED_COMMAND_IDS"]
+__all__ = ["ALLOWED_COMMAND_IDS", "PRODUCTS", "Alert", "Building", "Thing", "World"]
 
 ALLOWED_COMMAND_IDS = (1500, 1501, 12200, 13200)
 INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retired")
