@@ -73,7 +73,13 @@ def test_device_online_tags_timeline_logs_metadata(cloud: Blynk, sim) -> None:
     assert timeline["time"].dtype == "datetime64[ms, UTC]"
     warnings_only = cloud.timeline(1, event_type="warning")
     assert warnings_only["event_type"].eq("WARNING").all()
-    assert {"user_email", "pin", "value"} <= set(cloud.logs(41).columns)
+    logs = cloud.logs(47).sort_values("time", ignore_index=True)
+    truth = sorted(sim.world.device(47).logs, key=lambda entry: entry.created_at)
+    assert len(truth) > 1  # a device with logs: every row is checked, not only the columns
+    assert logs["user_email"].tolist() == [entry.trigger_user_email for entry in truth]
+    assert logs["time"].tolist() == [pd.Timestamp(e.created_at, unit="ms", tz="UTC") for e in truth]
+    assert logs["pin"].tolist() == [f"v{entry.pin}" for entry in truth]
+    assert logs["device_id"].eq(47).all() and logs["time"].dtype == "datetime64[ms, UTC]"
     meta = cloud.metadata(1)
     assert len(meta) == len(sim.world.device(1).metafields)
 
