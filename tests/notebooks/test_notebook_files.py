@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import nbformat
+import pandas as pd
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+CONFTEST = Path(__file__).with_name("conftest.py")
 EXPECTED = [
     "01-quickstart.ipynb",
     "02-fleet-history.ipynb",
@@ -53,6 +57,37 @@ def test_outputs_hold_no_local_paths_or_credentials(name: str) -> None:
         assert leak not in outputs
 
 
-def test_the_nbval_kernels_see_the_pinned_demo_clock() -> None:
-    # Set by this folder's conftest before any notebook kernel starts.
-    assert os.environ["BLYNKBOOK_DEMO_NOW"] == "2026-11-20T12:00:00Z"
+def _notebook_conftest() -> ModuleType:
+    """This folder's conftest, loaded by path (every test folder has a ``conftest``)."""
+    spec = importlib.util.spec_from_file_location("notebook_conftest", CONFTEST)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_kernels_environment_is_pinned_and_credential_free() -> None:
+    """What nbval's kernels inherit: the fixed demo clock, and none of a developer's
+    cloud credentials or offline switch (which would send the notebooks elsewhere)."""
+    conftest = _notebook_conftest()
+    environ = {
+        "BLYNK_SERVER": "https://fra1.blynk.cloud",
+        "BLYNK_CLIENT_SECRET": "s3cret",
+        "THINGSEE_CLIENT_ID": "id",
+        "BLYNKBOOK_OFFLINE": "1",
+        "BLYNKBOOK_DEMO_NOW": "2030-01-01T00:00:00Z",
+        "HOME": "/home/someone",
+    }
+    conftest.pin_notebook_environment(environ)
+    assert environ == {"HOME": "/home/someone", "BLYNKBOOK_DEMO_NOW": conftest.DEMO_NOW}
+
+
+def test_the_stored_outputs_were_recorded_at_the_pinned_clock() -> None:
+    """The demo clock the kernels get is the one the committed tables show."""
+    stamp = pd.Timestamp(_notebook_conftest().DEMO_NOW).strftime("%Y-%m-%d %H:%M:%S")
+    quickstart = json.dumps([c.get("outputs", []) for c in _cells("01-quickstart.ipynb")])
+    assert stamp in quickstart
+
+
+def _cells(name: str) -> list[Any]:
+    return list(nbformat.read(NOTEBOOKS / name, as_version=4).cells)
