@@ -23,7 +23,7 @@ MODULES = sorted(info.name for info in pkgutil.walk_packages(blynkbook.__path__,
 
 CITED_PATH = re.compile(r"\b((?:docs|reference|seeds)/[\w./*-]*[\w*])(?:\s+§\s*([\d.]*\d))?")
 SEED_NAME = re.compile(r"\b\d{3}_[\w*]+\.txt\b")
-ROLE = re.compile(r":(func|class|data|meth|mod|attr|exc|obj):`~?([\w.]+)`")
+ROLE = re.compile(r":(func|class|data|meth|mod|attr|exc|obj):`~?([\w.]+)(?: <([\w.]+)>)?`")
 
 
 def cited_paths(text: str) -> list[tuple[str, str]]:
@@ -53,11 +53,18 @@ def _package_of(module: ModuleType) -> str:
 
 
 def _resolves_in(obj: object, parts: list[str]) -> bool:
-    for part in parts:
+    for index, part in enumerate(parts):
         if not hasattr(obj, part):
-            return False
+            last = index == len(parts) - 1
+            return last and inspect.isclass(obj) and _instance_attribute(obj, part)
         obj = getattr(obj, part)
     return True
+
+
+def _instance_attribute(cls: type, name: str) -> bool:
+    """An attribute set on instances (``self.name = ...``) or declared in annotations."""
+    annotated = any(name in getattr(k, "__annotations__", {}) for k in cls.__mro__)
+    return annotated or f"self.{name} =" in inspect.getsource(cls)
 
 
 def _resolves_absolute(parts: list[str]) -> bool:
@@ -82,6 +89,9 @@ def name_resolves(module: ModuleType, role: str, name: str) -> bool:
         return True
     if _resolves_absolute(parts):
         return True
+    package = importlib.import_module(_package_of(module))  # a sibling module's name
+    if parts[0] in vars(package) and _resolves_in(vars(package)[parts[0]], parts[1:]):
+        return True
     if role in ("meth", "attr") and len(parts) == 1:  # a method of a class of this module
         return any(inspect.isclass(v) and hasattr(v, name) for v in namespace.values())
     return False
@@ -96,7 +106,11 @@ def test_cited_paths_resolve(source: Path) -> None:
 def test_cited_names_resolve(name: str) -> None:
     module = importlib.import_module(name)
     text = inspect.getsource(module)
-    dead = [f":{r}:`{n}`" for r, n in ROLE.findall(text) if not name_resolves(module, r, n)]
+    dead = [
+        f":{role}:`{name}`"
+        for role, name, target in ROLE.findall(text)
+        if not name_resolves(module, role, target or name)
+    ]
     assert dead == []
 
 
@@ -117,7 +131,12 @@ def test_the_checks_catch_what_the_issue_found() -> None:
     assert not name_resolves(keys, "func", "build_key")
     assert not name_resolves(fields, "func", "decode")
     assert name_resolves(fields, "func", "decode_message")
-    assert name_resolves(keys, "class", "~blynkbook.errors.StaleDataWarning".lstrip("~"))
+    assert name_resolves(keys, "class", "blynkbook.errors.StaleDataWarning")
+    retry = importlib.import_module("blynkbook.transport._retry")
+    assert name_resolves(retry, "meth", "Session.pull")  # the package's Session
+    assert not name_resolves(retry, "meth", "Session.pul")
+    assert name_resolves(keys, "attr", "blynkbook.errors.PartialReadError.missing")
+    assert not name_resolves(keys, "attr", "blynkbook.errors.PartialReadError.absent")
 
 
 def test_every_vendor_document_is_listed_in_its_readme() -> None:
