@@ -91,6 +91,10 @@ def _assert_no_stale_reads(counts: dict[str, int], landed: int) -> None:
     assert counts["from_cache"] >= ROUNDS, counts  # and the cache still served the rest
 
 
+# On a loaded machine a save can wait past its 0.5 s lock timeout while the writer holds the
+# file; the cache then warns (CacheWarning) and stores nothing, which cannot make a read
+# stale. The suite turns warnings into errors, which would kill a racing thread instead.
+@pytest.mark.filterwarnings("ignore::blynkbook.errors.CacheWarning")
 def test_threads__many_rounds_zero_stale_reads(
     live_sim: BlynkSim, live_server: LoopbackServer, cache_path: Path
 ) -> None:
