@@ -104,15 +104,25 @@ class SeriesStore:
         if settle_ms < 0:
             raise InputError(f"settle={settle_ms} ms is negative: it must be 0 or more")
         self.folder = Path(folder).expanduser()
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.server = server
         self.offline = offline
         self.settle_ms = int(settle_ms)
         self.horizon_ms = int(horizon_ms)
         self._temporary = temporary
-        self.catalog = Catalog(self.folder / "catalog.sqlite")
+        self._catalog: Catalog | None = None
+        self._open_lock = threading.Lock()
         self._duck: DuckDBPyConnection | None = None
         self._duck_lock = threading.Lock()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, opened (and the folder made) on first use: a client that never
+        reads history leaves no trace on disk."""
+        with self._open_lock:
+            if self._catalog is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._catalog = Catalog(self.folder / "catalog.sqlite")
+            return self._catalog
 
     def __bool__(self) -> bool:
         return True
@@ -466,7 +476,10 @@ class SeriesStore:
             if self._duck is not None:
                 self._duck.close()
                 self._duck = None
-        self.catalog.close()
+        with self._open_lock:
+            if self._catalog is not None:
+                self._catalog.close()
+                self._catalog = None
         if self._temporary is not None:
             self._temporary.cleanup()
             self._temporary = None
