@@ -245,6 +245,8 @@ class SeriesStore:
         """Forget the coverage of one device's series (``streams`` None: all of them) in
         ``[lo, hi]`` (None: unbounded), so the next read fetches it again. Returns how
         many series were touched. Used by this client's own writes."""
+        if self._catalog is None and not (self.folder / "catalog.sqlite").exists():
+            return 0  # never filled: nothing can be stale (and nothing is created)
         cut = (-(2**62) if lo is None else lo, 2**62 if hi is None else hi)
         with self.catalog.writing() as db:
             ids = self.catalog.series_ids(db, kind, device, streams)
