@@ -11,20 +11,27 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
 
+from blynkbook._time import wall_clock_ms
 from blynkbook._urls import BLYNK_DEMO_URL
 from blynkbook.blynk import Blynk
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
+from blynkbook.store import SeriesStore, demo_store, open_store
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from blynkbook.cache import CacheSetting
+    from blynkbook.store import StoreSetting
+
+    Settle = str | int | float | pd.Timedelta | None
 
 __all__ = [
     "DEMO_BASE_URL",
@@ -119,11 +126,15 @@ def environment_server(environ: Mapping[str, str] | None = None) -> str | None:
     return None if found is None else server_url(found[0])
 
 
-def _from_env(environ: Mapping[str, str]) -> tuple[str, str, str] | None:
+def _from_env(environ: Mapping[str, str], *, offline: bool = False) -> tuple[str, str, str] | None:
+    """The three settings from the environment; offline the secret is not needed (a
+    replay sends nothing), so CI can replay a committed cache without it."""
     names = (ENV_SERVER, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
     values = [environ.get(name, "").strip() for name in names]
     if not any(values):
         return None
+    if offline and values[0] and values[1] and not values[2]:
+        return values[0], values[1], ""
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
         raise InputError(f"environment variable(s) {', '.join(missing)} not set (all three needed)")
@@ -137,6 +148,8 @@ def connect(
     *,
     cache: CacheSetting = None,
     offline: bool = False,
+    store: StoreSetting = None,
+    settle: Settle = None,
     now: str | datetime | float | None = None,
     seed: int = 7,
     progress: bool = True,
@@ -150,27 +163,36 @@ def connect(
     (``BLYNK_SERVER``, ``BLYNK_CLIENT_ID``, ``BLYNK_CLIENT_SECRET``) is used, and with no
     environment the embedded demo cloud. ``cache``: None (on for real servers, in the
     user cache folder), False, True, or a file path. ``offline`` replays the cache only.
-    ``now`` and ``seed`` shape the demo cloud (``BLYNKBOOK_DEMO_NOW`` sets ``now`` too).
+    ``store``: the series store for history (None: on for real servers, in
+    ``BLYNKBOOK_CACHE_DIR`` or the user cache folder; False; True; a folder; the demo has
+    none unless asked); ``settle``: how much of the newest coverage is re-checked on each
+    read (default ``"1h"``). ``now`` and ``seed`` shape the demo cloud
+    (``BLYNKBOOK_DEMO_NOW`` sets ``now`` too).
     ``timeout`` (seconds, a positive number) and ``max_concurrency`` (a positive whole
     number) are checked here, before any request.
     """
     check_timeout(timeout)
     check_concurrency(max_concurrency)
+    offline = offline or _offline_from_env()
     if server is None and client_id is None and client_secret is None:
-        found = _from_env(os.environ)
+        found = _from_env(os.environ, offline=offline)
         if found is None:
-            return _connect_demo(cache=cache, now=now, seed=seed, progress=progress)
+            return _connect_demo(cache=cache, store=store, settle=settle, now=now, seed=seed,
+                                 progress=progress)  # fmt: skip
         server, client_id, client_secret = found
     if server is not None and server.strip().lower() == "demo":
-        return _connect_demo(cache=cache, now=now, seed=seed, progress=progress)
-    if not server or not client_id or not client_secret:
+        return _connect_demo(cache=cache, store=store, settle=settle, now=now, seed=seed,
+                             progress=progress)  # fmt: skip
+    if not server or not client_id or (not client_secret and not offline):
         raise InputError("connect() needs server, client_id and client_secret (or none: demo)")
     return _connect_socket(
         server_url(server),
         client_id,
-        client_secret,
+        client_secret or "",
         cache=cache,
         offline=offline,
+        store=store,
+        settle=settle,
         progress=progress,
         max_concurrency=max_concurrency,
         timeout=timeout,
@@ -184,21 +206,23 @@ def _connect_socket(
     *,
     cache: CacheSetting,
     offline: bool,
+    store: StoreSetting,
+    settle: Settle,
     progress: bool,
     max_concurrency: int,
     timeout: float,
 ) -> Blynk:
     from blynkbook.cache import ResponseCache, open_cache  # requests-cache: real servers only
 
-    store = open_cache(cache, server=base, client_id=client_id, offline=offline)
+    responses = open_cache(cache, server=base, client_id=client_id, offline=offline)
     # offline (argument or env var), no token is asked for: a miss then names the read
     # that had no cached answer
     auth = (
         None
-        if store.offline
+        if responses.offline
         else OAuth2ClientCredentials(Credentials(base, client_id, client_secret))
     )
-    on_disk = store if isinstance(store, ResponseCache) else None
+    on_disk = responses if isinstance(responses, ResponseCache) else None
     limits = httpx.Limits(max_connections=max_concurrency)
     session = Session(
         base,
@@ -210,11 +234,45 @@ def _connect_socket(
         timeout=timeout,
         lookup=on_disk.lookup if on_disk is not None else None,
     )
-    return Blynk(session, server=base, client_id=client_id, cache=store, progress=progress)
+    series = open_store(
+        store, server=base, client_id=client_id, offline=responses.offline, settle=settle
+    )
+    return Blynk(
+        session,
+        server=base,
+        client_id=client_id,
+        cache=responses,
+        progress=progress,
+        store=series,
+        now=_replay_clock(series) if responses.offline else None,
+    )
+
+
+def _replay_clock(series: object) -> Callable[[], int]:
+    """Offline, "now" is when the store was last filled, so relative windows (``"-7d"``)
+    mean what they meant when the notebook was recorded."""
+
+    def now() -> int:
+        recorded = series.recorded_now() if isinstance(series, SeriesStore) else None
+        return recorded if recorded is not None else wall_clock_ms()
+
+    return now
+
+
+def _offline_from_env() -> bool:
+    """``BLYNKBOOK_OFFLINE`` as ``blynkbook.cache.offline_from_env`` reads it (without
+    importing requests-cache, which the demo never needs)."""
+    return os.environ.get("BLYNKBOOK_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _connect_demo(
-    *, cache: CacheSetting, now: str | datetime | float | None, seed: int, progress: bool
+    *,
+    cache: CacheSetting,
+    store: StoreSetting,
+    settle: Settle,
+    now: str | datetime | float | None,
+    seed: int,
+    progress: bool,
 ) -> Blynk:
     not_cached = demo_cache(cache)
     from blynkbook.sim.blynk import BlynkSim
@@ -232,6 +290,7 @@ def _connect_demo(
         demo=sim,
         progress=progress,
         now=sim.clock.now_ms,
+        store=demo_store(store, server=DEMO_BASE_URL, client_id=sim.client_id, settle=settle),
     )
 
 

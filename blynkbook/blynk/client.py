@@ -19,13 +19,15 @@ from blynkbook._frames import coerce, empty_frame
 from blynkbook._provenance import with_meta
 from blynkbook.cache import NoCache
 from blynkbook.errors import ForbiddenError, InputError, PermissionWarning
+from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Reply, Session, redact_url
 
 from .._time import time_window, wall_clock_ms
-from . import _permissions, admin, datastreams, devices, history, writes
+from . import _permissions, _stored, admin, datastreams, devices, history, writes
 from ._frames import frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
+from .history import Series
 
 if TYPE_CHECKING:
     from blynkbook.cache import ResponseCache
@@ -85,12 +87,16 @@ class Blynk:
         demo: Any = None,
         progress: bool = True,
         now: Callable[[], int] | None = None,
+        store: SeriesStore | NoStore | None = None,
     ) -> None:
         self.session = session
         self.server = server
         self.client_id = client_id
         self.cache: ResponseCache | NoCache = (
             cache if cache is not None else NoCache("this client was built without one")
+        )
+        self.store: SeriesStore | NoStore = (
+            store if store is not None else NoStore("this client was built without one")
         )
         self.demo = demo
         self.progress = progress
@@ -104,14 +110,16 @@ class Blynk:
     def __repr__(self) -> str:
         kind = "demo cloud (embedded simulator)" if self.demo is not None else "cloud"
         cache = "on" if self.cache else "off"
+        store = " store=on" if self.store else ""
         client = f" client_id={self.client_id!r}" if self.client_id else ""
-        return f"<Blynk {kind} {redact_url(self.server)}{client} cache={cache}>"
+        return f"<Blynk {kind} {redact_url(self.server)}{client} cache={cache}{store}>"
 
     # lifecycle ---------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the HTTP session (and the cache file, if any)."""
+        """Close the HTTP session (and the cache file and series store, if any)."""
         self.session.close()
         self.cache.close()
+        self.store.close()
 
     def __enter__(self) -> Blynk:
         return self
@@ -420,6 +428,7 @@ class Blynk:
         end: Any = "now",
         *,
         progress: bool | None = None,
+        refresh: bool = False,
     ) -> pd.DataFrame:
         """Raw history of devices × datastreams as one long frame.
 
@@ -429,18 +438,80 @@ class Blynk:
         int64, ``datastream`` str (the label), ``value`` float64; sorted by (device_id,
         datastream, time). ``progress``: None shows a bar for pulls over 20 requests.
 
+        With a series store (``cloud.store``) only what it lacks is fetched: the gaps, and
+        the last ``settle`` (default one hour) of earlier coverage, where late points may
+        still arrive. ``refresh=True`` fetches the whole window again (the part inside the
+        30-day import horizon; older coverage is final).
+
         >>> cloud.history(1, ["Temperature", "rh"], "-2d")  # doctest: +SKIP
         """
-        from_ms, to_ms = time_window(start, end, now_ms=self._now())
-        ids = self._device_ids(devices)
-        names = _datastream_names(datastreams)
+        now_ms = self._now()
+        from_ms, to_ms = time_window(start, end, now_ms=now_ms)
         show = progress if progress is not None else (None if self.progress else False)
+        source = self._source(history.HISTORY_PATH)
         with self.session.pull():  # the schema look-ups share the pull's retry budget
-            series = self._series(ids, names)
-            return history.pull(
-                self.session, series, from_ms, to_ms, progress=show,
-                source=self._source(history.HISTORY_PATH),
-            )  # fmt: skip
+            series = self._history_series(devices, datastreams)
+            if isinstance(self.store, SeriesStore):
+                return _stored.read_history(
+                    self.session, self.store, series, from_ms, to_ms, now_ms=now_ms,
+                    refresh=refresh, progress=show, source=source, cache=self._past_the_cache(),
+                )  # fmt: skip
+            return history.pull(self.session, series, from_ms, to_ms, progress=show, source=source)
+
+    def _history_series(
+        self, devices: Hashable | Iterable[Hashable], datastreams: str | Iterable[Any]
+    ) -> list[Series]:
+        ids = self._device_ids(devices)
+        return self._series(ids, _datastream_names(datastreams))
+
+    def pull(
+        self,
+        devices: Hashable | Iterable[Hashable],
+        datastreams: str | Iterable[Any],
+        start: Any = "-24h",
+        end: Any = "now",
+        *,
+        progress: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Fill the series store with this history without building a frame: page by
+        page, one series-month in memory per worker, each committed as it completes, so a
+        re-run after a crash or Ctrl-C fetches only what is missing. Returns one row a
+        series: ``device_id``, ``datastream``, ``requests``, ``points_fetched``. Query the
+        result with ``cloud.store.sql(...)`` or ``cloud.store.to_dask()``.
+
+        >>> cloud.pull(cloud.devices()["device_id"], ["Temperature"], "-30d")  # doctest: +SKIP
+        """
+        if not isinstance(self.store, SeriesStore):
+            raise InputError(
+                f"pull() needs a series store and this client has none ({self.store.reason})"
+            )
+        now_ms = self._now()
+        from_ms, to_ms = time_window(start, end, now_ms=now_ms)
+        series = self._history_series(devices, datastreams)
+        show = progress if progress is not None else (None if self.progress else False)
+        return _stored.fill_store(
+            self.session, self.store, series, from_ms, to_ms, now_ms=now_ms,
+            refresh=refresh, progress=show, cache=self._past_the_cache(),
+        )  # fmt: skip
+
+    def _past_the_cache(self) -> dict[str, Any] | None:
+        """The cache options that keep history pages out of the response cache (the
+        store keeps their points); None without a cache."""
+        if not self.cache:
+            return None
+        from blynkbook.cache import DO_NOT_CACHE
+
+        return {"expire_after": DO_NOT_CACHE}
+
+    def _stale_in_store(
+        self, device_id: int, streams: Sequence[int] | None = None,
+        lo: int | None = None, hi: int | None = None,
+    ) -> None:  # fmt: skip
+        """Forget stored coverage this client's own write made stale."""
+        if isinstance(self.store, SeriesStore):
+            names = None if streams is None else [str(s) for s in streams]
+            self.store.drop("blynk", str(device_id), names, lo, hi)
 
     def trail(self, device_id: Hashable, start: Any = "-24h", end: Any = "now") -> pd.DataFrame:
         """Where a tracker went: ``time``-indexed ``lon``, ``lat`` (float64), from its
@@ -504,15 +575,20 @@ class Blynk:
         for name, raw in wanted.items():
             row = resolve_datastream(schema, name, device_id=number)
             checked.append((row, writes.check_value(row, raw, device_id=number)))
-        if len(checked) == 1:
-            row, clean = checked[0]
-            body = {"deviceId": number, "dataStreamId": int(row["datastream_id"]), "value": clean}
-            self.session.send("POST", writes.WRITE_ONE_PATH, json=body)
-        else:
-            values = {str(int(row["datastream_id"])): clean for row, clean in checked}
-            self.session.send(
-                "POST", writes.WRITE_MANY_PATH, json={"deviceId": number, "values": values}
-            )
+        streams = [int(row["datastream_id"]) for row, _clean in checked]
+        try:
+            if len(checked) == 1:
+                row, clean = checked[0]
+                body = {"deviceId": number, "dataStreamId": streams[0], "value": clean}
+                self.session.send("POST", writes.WRITE_ONE_PATH, json=body)
+            else:
+                values = {str(int(row["datastream_id"])): clean for row, clean in checked}
+                self.session.send(
+                    "POST", writes.WRITE_MANY_PATH, json={"deviceId": number, "values": values}
+                )
+        finally:  # the point lands at the cloud's "now": drop the unsettled tail
+            settle = self.store.settle_ms if isinstance(self.store, SeriesStore) else 0
+            self._stale_in_store(number, streams, lo=self._now() - settle)
         note = writes.SERVER_CHECKS_ONLY if any(bool(r["inferred"]) for r, _ in checked) else ""
         return writes.write_report(
             number, [(str(row["label"]), clean) for row, clean in checked], note
@@ -599,7 +675,12 @@ class Blynk:
                     "status": status}  # fmt: skip
 
         parts = writes.chunks(times.size, writes.IMPORT_CHUNK)
-        return writes.send_chunks("import_history", parts, send, status_row, writes.import_report)
+        try:
+            return writes.send_chunks(
+                "import_history", parts, send, status_row, writes.import_report
+            )
+        finally:
+            self._stale_in_store(number, [stream], lo=int(times.min()), hi=int(times.max()))
 
     def set_property(self, device_id: Hashable, datastream: Any, name: str, value: Any) -> None:
         """Set a widget property of a datastream (``"color"``, ``"label"``, ``"min"``, …;
@@ -659,7 +740,11 @@ class Blynk:
 
     def _device_call(self, method: str, path: str, device_id: Hashable) -> None:
         number = admin.check_device_id(device_id)
-        self.session.send(method, path, params={"deviceId": number})
+        try:
+            self.session.send(method, path, params={"deviceId": number})
+        finally:
+            if path in (admin.CLEAR_PATH, admin.DEVICE_PATH):
+                self._stale_in_store(number)
         with self._lock:
             self._template_of.pop(number, None)
 

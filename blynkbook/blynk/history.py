@@ -156,7 +156,7 @@ def _assemble(
 def _repeated_labels(labels: Sequence[str], counts: Sequence[int]) -> Any:
     """``labels[i]`` repeated ``counts[i]`` times as a "str" array, built in Arrow from a
     few distinct strings and integer codes (not a million Python strings: 12x faster)."""
-    import pyarrow as pa  # type: ignore[import-untyped]  # no stubs
+    import pyarrow as pa  # no stubs (mypy: ignore_missing_imports in pyproject.toml)
 
     distinct, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
     repeated = np.repeat(codes.astype(np.int32), np.asarray(counts, dtype=np.int64))
@@ -207,12 +207,22 @@ Job = tuple[Series, int]  # a series and a page number
 class _Reader:
     """Reads history pages: cache hits in this thread, the misses on the session's threads
     (for hits the threads would only contend for the GIL). A page that fails is handed
-    back as :class:`Failed`."""
+    back as :class:`Failed`. ``cache`` options, when given, go with every request and no
+    page is looked up in the cache first (the series store passes the options that keep
+    pages out of the response cache)."""
 
-    def __init__(self, session: Session, from_ms: int, to_ms: int, progress: _Progress) -> None:
+    def __init__(
+        self,
+        session: Session,
+        from_ms: int,
+        to_ms: int,
+        progress: _Progress,
+        cache: Mapping[str, Any] | None = None,
+    ) -> None:
         self.session = session
         self.window = {"from": from_ms, "to": to_ms}
         self.progress = progress
+        self.cache = cache
 
     def read(self, jobs: Sequence[Job]) -> list[_Page | Failed]:
         found = [self._cached(job) for job in jobs]
@@ -232,12 +242,15 @@ class _Reader:
         }
 
     def _cached(self, job: Job) -> _Page | None:
+        if self.cache is not None:
+            return None
         reply = self.session.cached(HISTORY_PATH, self._params(job), raw=True)
         return None if reply is None else _page(reply)
 
     def _fetch(self, job: Job) -> _Page:
         try:
-            return _page(self.session.get(HISTORY_PATH, self._params(job), raw=True))
+            reply = self.session.get(HISTORY_PATH, self._params(job), raw=True, cache=self.cache)
+            return _page(reply)
         finally:
             self.progress.step()
 

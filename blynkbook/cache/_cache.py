@@ -76,8 +76,11 @@ CacheSetting = bool | str | Path | None
 
 
 def default_cache_path() -> Path:
-    """``<user cache dir>/blynkbook/responses.sqlite`` (platformdirs)."""
-    return platformdirs.user_cache_path("blynkbook") / DEFAULT_CACHE_NAME
+    """``$BLYNKBOOK_CACHE_DIR/responses.sqlite`` when that is set, else
+    ``<user cache dir>/blynkbook/responses.sqlite`` (platformdirs)."""
+    chosen = os.environ.get("BLYNKBOOK_CACHE_DIR", "").strip()
+    folder = Path(chosen).expanduser() if chosen else platformdirs.user_cache_path("blynkbook")
+    return folder / DEFAULT_CACHE_NAME
 
 
 def offline_from_env(environ: Mapping[str, str] = os.environ) -> bool:

@@ -21,6 +21,7 @@ from blynkbook._provenance import with_meta
 from blynkbook._time import time_window
 from blynkbook.cache import NoCache
 from blynkbook.errors import DatastreamNameError, InputError
+from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Session, wants_progress
 
 from . import _frames as F
@@ -32,6 +33,7 @@ from ._fields import (
     fields_of_family,
     message_ids_for_fields,
 )
+from ._stored import stored_history
 from ._windows import Message, dedupe, pull_window, split_range
 
 if TYPE_CHECKING:
@@ -140,8 +142,12 @@ class Thingsee:
         message_limit: int = MAX_MESSAGE_LIMIT,
         message_window: int = 2 * DAY,
         progress: bool | None = None,
+        store: SeriesStore | NoStore | None = None,
     ) -> None:
         self.session = session
+        self.store: SeriesStore | NoStore = (
+            store if store is not None else NoStore("this client was built without one")
+        )
         self.client_id = client_id
         self.cache: ResponseCache | NoCache = (
             cache if cache is not None else NoCache("this client was built without one")
@@ -170,6 +176,7 @@ class Thingsee:
         """Close the HTTP connections (and the cache file, if any)."""
         self.session.close()
         self.cache.close()
+        self.store.close()
 
     def __enter__(self) -> Thingsee:
         return self
@@ -501,9 +508,15 @@ class Thingsee:
         datastreams: str | Iterable[str],
         start: Any = "-1d",
         end: Any = "now",
+        *,
+        refresh: bool = False,
     ) -> pd.DataFrame:
         """Field values over time, indexed by ``time``: ``device_id``, ``datastream``, ``value``,
-        sorted by device, field, then time (as :data:`blynkbook.contract.HISTORY` states)."""
+        sorted by device, field, then time (as :data:`blynkbook.contract.HISTORY` states).
+
+        With a series store (``store=`` on connect) a series is a thing's field: only what
+        the store lacks is fetched, the last ``settle`` of coverage is re-checked, and
+        ``refresh=True`` re-fetches the window inside the horizon, as for Blynk."""
         fields = [str(f) for f in _as_list(datastreams)]
         unknown = [f for f in fields if f not in _KNOWN_FIELDS]
         if unknown or not fields:
@@ -511,6 +524,17 @@ class Thingsee:
                 f"unknown field(s) {unknown!r}; known: {', '.join(_KNOWN_FIELDS)}"
             )
         tuids = [_check_tuid(d) for d in _as_list(devices)]
+        if isinstance(self.store, SeriesStore):
+            return stored_history(
+                self.store,
+                lambda tuid, ids, lo, hi: self.raw_messages(tuid, ids, lo, hi),
+                _messages_frame,
+                tuids,
+                fields,
+                self._window(start, end),
+                now_ms=int(self._now() * 1000),
+                refresh=refresh,
+            ).set_index("time")
         ids = sorted(message_ids_for_fields(fields))
         frame = self.messages(tuids, ids, start, end).reset_index()
         frame = frame[frame["field"].isin(fields)]

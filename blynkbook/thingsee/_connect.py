@@ -17,12 +17,14 @@ import httpx
 from blynkbook._urls import THINGSEE_DEMO_URL
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
+from blynkbook.store import demo_store, open_store
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
 
 from ._client import Thingsee
 
 if TYPE_CHECKING:
     from blynkbook.cache import CacheSetting, NoCache
+    from blynkbook.store import StoreSetting
 
 __all__ = ["DEMO", "DEMO_BASE_URL", "ENV_BASE_URL", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "connect"]
 
@@ -41,6 +43,8 @@ def connect(
     *,
     cache: CacheSetting = None,
     offline: bool = False,
+    store: StoreSetting = None,
+    settle: str | float | None = None,
     now: str | datetime | float | None = None,
     progress: bool | None = None,
     environ: Mapping[str, str] | None = None,
@@ -54,6 +58,8 @@ def connect(
     ``cache`` and ``offline`` as in :func:`blynkbook.connect`: a real deployment's reads
     are cached in the user cache folder unless ``cache=False``; the demo is not cached.
     ``progress``: None shows a bar on message pulls of more than 20 parts; True, False.
+    ``store`` and ``settle`` as in :func:`blynkbook.connect`: field history (one series a
+    thing and field) goes through the series store (the demo has none unless asked).
 
     >>> cloud = connect("demo", now="2026-11-20T12:00:00Z")
     >>> str(cloud.now())
@@ -62,7 +68,10 @@ def connect(
     env = os.environ if environ is None else environ
     base_url = base_url or env.get(ENV_BASE_URL) or None
     if base_url is None or base_url == DEMO:
-        return _demo(demo_cache(cache), now, progress)
+        client = _demo(demo_cache(cache), now, progress)
+        client.store = demo_store(store, server=DEMO_BASE_URL, client_id=client.client_id,
+                                  settle=settle)  # fmt: skip
+        return client
     client_id = client_id or env.get(ENV_CLIENT_ID)
     client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
     if not client_id or not client_secret:
@@ -70,9 +79,12 @@ def connect(
             f"client_id and client_secret are needed for {base_url!r} "
             f"(arguments or {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET})"
         )
-    return _cloud(
+    client = _cloud(
         base_url, client_id, client_secret, cache=cache, offline=offline, now=now, progress=progress
     )
+    client.store = open_store(store, server=base_url.rstrip("/"), client_id=client_id,
+                              offline=client.cache.offline, settle=settle)  # fmt: skip
+    return client
 
 
 def _demo(

@@ -22,6 +22,7 @@ EXPECTED = [
     "05-explore-dashboard.ipynb",
     "06-thingsee.ipynb",
     "07-cache-and-offline.ipynb",
+    "08-series-store.ipynb",
 ]
 
 

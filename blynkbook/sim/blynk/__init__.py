@@ -13,6 +13,9 @@ in org 101, online, 60 days of 5-minute history), 16 GPS trackers (2-minute hist
 European cities) and 20 smart plugs, with users, tags, metafields, timeline events and logs.
 Datastreams are virtual pins (``pinType: VIRTUAL``, no ``pinMode``, writable) but for the
 plug's ``Relay State``, a digital pin in input mode (``d5``, read-only).
+Two stations report late (for the series store's late-data rule): station 23 buffers its
+readings and uploads them every 3 hours, station 24 every 30 minutes, so the newest points
+of their history appear hours after their timestamps.
 
 Two OAuth clients of org 101: ``sim.client_id`` / ``sim.client_secret`` may do everything;
 ``sim.narrow_client_id`` / ``sim.narrow_client_secret`` is a least-privilege client (devices

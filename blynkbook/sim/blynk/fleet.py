@@ -28,6 +28,7 @@ __all__ = [
     "ACME_ORG",
     "GLOBEX_ORG",
     "HISTORY_DAYS",
+    "LATE_REPORTERS",
     "build_fleet",
     "new_device_token",
 ]
@@ -36,6 +37,9 @@ ACME_ORG = 101
 ACME_NORTH = 102
 GLOBEX_ORG = 201  # an unrelated root organization, for isolation tests
 HISTORY_DAYS = 60  # seeded history reaches this far back (at least)
+#: Weather stations (by index) that buffer readings and upload them late: station 23
+#: every 3 hours, station 24 every 30 minutes (``Device.upload_every_ms``).
+LATE_REPORTERS = {22: 3 * 3_600_000, 23: 30 * 60_000}
 
 WEATHER_TEMPLATE = 1001
 TRACKER_TEMPLATE = 1002
@@ -192,7 +196,10 @@ def build_fleet(world: World, fleet_size: int = 60) -> None:
     for i in range(weather):
         org = ACME_NORTH if i >= max(21, weather - 3) else ACME_ORG
         name = f"{_SITES[i % len(_SITES)]} Weather {i + 1:02d}"
-        _add_device(world, rng, now, world.templates[WEATHER_TEMPLATE], name, org, i, "weather")
+        station = _add_device(
+            world, rng, now, world.templates[WEATHER_TEMPLATE], name, org, i, "weather"
+        )
+        station.upload_every_ms = LATE_REPORTERS.get(i, 0)
     for i in range(trackers):
         org = ACME_NORTH if i % 4 == 3 else ACME_ORG
         city = cities[i % len(cities)]

@@ -237,6 +237,7 @@ class Device:
     connect_time: int = 0
     disconnect_time: int = 0
     synthetic: bool = True  # has seeded history from history_start on
+    upload_every_ms: int = 0  # > 0: buffers readings, uploads them at each multiple of this
     history_start: int = 0
     cleared_at: int = -1
     ip: str = "10.0.0.1"
@@ -250,8 +251,16 @@ class Device:
     properties: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def reports_until(self, now_ms: int) -> int:
-        """The last instant with seeded readings: now when online, else the disconnect."""
-        return now_ms if self.connected else min(self.disconnect_time, now_ms)
+        """The last instant with seeded readings: now when online, else the disconnect.
+
+        A late reporter (``upload_every_ms``) buffers its readings and uploads them at each
+        multiple of that period, so readings since the last upload are not visible yet
+        (they arrive later, with their own past timestamps, as the import endpoint allows).
+        """
+        last = now_ms if self.connected else min(self.disconnect_time, now_ms)
+        if self.upload_every_ms > 0:
+            last = min(last, now_ms - now_ms % self.upload_every_ms - 1)
+        return last
 
     def seeded_from(self) -> int:
         """The first instant with visible seeded readings (after any clear)."""

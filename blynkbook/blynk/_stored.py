@@ -1,0 +1,276 @@
+"""History through the series store: fetch only the gaps (and the unsettled tail), keep the
+points, answer from the store.
+
+``read_history`` is ``history.pull`` with a store in front: same frame, same order, same
+errors. ``fill_store`` is ``cloud.pull()``: it streams page by page into the store (one
+series-month in memory per worker) and builds no frame.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from blynkbook._provenance import with_meta
+from blynkbook.errors import OfflineError
+from blynkbook.store import Range, SeriesKey, SeriesStore
+from blynkbook.transport import Failed, Reply, Session
+
+from ._paging import MAX_PAGE_SIZE, page_count
+from .history import (
+    HISTORY_PATH,
+    Floats,
+    Ints,
+    Job,
+    Series,
+    _assemble,
+    _ordered,
+    _Page,
+    _partial,
+    _Progress,
+    _Reader,
+    _remaining_pages,
+    _stopped,
+    decode_history_page,
+    empty_history,
+)
+
+__all__ = ["PULL_SPEC", "fill_store", "read_history", "series_key"]
+
+#: The report ``cloud.pull()`` returns, one row a series.
+PULL_SPEC = {
+    "device_id": "int64",
+    "datastream": "str",
+    "requests": "int64",
+    "points_fetched": "int64",
+}
+_PULL_BATCH = 256  # jobs handed to the session's threads at a time (bounded bookkeeping)
+
+
+def series_key(series: Series) -> SeriesKey:
+    """The store's name for a Blynk series."""
+    return SeriesKey("blynk", str(series.device_id), str(series.datastream_id), series.label)
+
+
+@dataclass(frozen=True)
+class _StoreReply:
+    """Stands for "answered from the store" in a frame's provenance."""
+
+    from_cache: bool = True
+    stale: bool = False
+
+
+def read_history(
+    session: Session,
+    store: SeriesStore,
+    series: Sequence[Series],
+    from_ms: int,
+    to_ms: int,
+    *,
+    now_ms: int,
+    refresh: bool = False,
+    progress: bool | None = None,
+    source: str = "",
+    cache: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The frame ``history.pull`` gives, answered from ``store``; only what the store lacks
+    (or must re-check) is fetched, and stored before it is read back. ``cache``: the
+    options sent with every page (those that keep pages out of the response cache)."""
+    keys = [series_key(s) for s in series]
+    if store.offline:
+        _check_recorded(store, series, keys, from_ms, to_ms)
+    plans = store.plan(keys, from_ms, to_ms, now_ms=now_ms, refresh=refresh)
+    replies, failed, total = _fetch_into(
+        session, store, series, keys, plans, now_ms=now_ms, progress=progress, cache=cache
+    )
+    frame = _frame(series, store.read(keys, from_ms, to_ms))
+    frame = with_meta(frame, replies or [_StoreReply()], source=source, warn=not failed)
+    if failed:  # what came is stored; the error says what did not, as history.pull does
+        raise _partial(frame, failed, total, source)
+    return frame
+
+
+def _check_recorded(
+    store: SeriesStore, series: Sequence[Series], keys: Sequence[SeriesKey], lo: int, hi: int
+) -> None:
+    """Offline, a series the store holds nothing of in the window is an error; parts of
+    the window never recorded read as empty."""
+    for one, missing in zip(series, store.missing(keys, lo, hi), strict=True):
+        if missing == [(lo, hi)]:
+            raise OfflineError(
+                f"offline: no recorded answer for GET {HISTORY_PATH} (device {one.device_id}, "
+                f"{one.label!r}, [{_iso(lo)}, {_iso(hi)}]): the series store holds none of it; "
+                "run it once online first"
+            )
+
+
+def _iso(ms: int) -> str:
+    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
+
+
+def _fetch_into(
+    session: Session,
+    store: SeriesStore,
+    series: Sequence[Series],
+    keys: Sequence[SeriesKey],
+    plans: Sequence[Sequence[Range]],
+    *,
+    now_ms: int,
+    progress: bool | None,
+    cache: Mapping[str, Any] | None,
+) -> tuple[list[Any], list[tuple[Job, Failed]], int]:
+    """Fetch every planned range (all series sharing a range together, pages fanned out
+    as ``history.pull`` does) and store each as it completes."""
+    by_range: dict[Range, list[int]] = defaultdict(list)
+    for position, ranges in enumerate(plans):
+        for piece in ranges:
+            by_range[piece].append(position)
+    bar = _Progress(progress, "history")
+    replies: list[Any] = []
+    failed: list[tuple[Job, Failed]] = []
+    total = 0
+    try:
+        with session.pull():
+            for (lo, hi), positions in sorted(by_range.items()):
+                reader = _Reader(session, lo, hi, bar, cache)
+                wanted = [series[p] for p in positions]
+                first = reader.read([(s, 0) for s in wanted])
+                jobs = _remaining_pages(wanted, first)
+                rest = reader.read(jobs) if not _stopped(first) else [Failed(None) for _ in jobs]
+                total += len(first) + len(jobs)
+                later = dict(zip(jobs, rest, strict=True))
+                for position, one, page in zip(positions, wanted, first, strict=True):
+                    if not isinstance(page, _Page):
+                        failed.append(((one, 0), page))
+                        continue
+                    pages: list[_Page] = [page]
+                    for number in range(1, page_count(page.total, MAX_PAGE_SIZE)):
+                        got = later[(one, number)]
+                        if isinstance(got, _Page):
+                            pages.append(got)
+                        else:
+                            failed.append(((one, number), got))
+                    if len(pages) < page_count(page.total, MAX_PAGE_SIZE):
+                        continue  # incomplete: nothing of this range is stored
+                    times, values = _ordered(
+                        np.concatenate([p.times for p in pages]),
+                        np.concatenate([p.values for p in pages]),
+                    )
+                    store.put(keys[position], lo, hi, times, values, fetched_at=now_ms)
+                    replies.extend(pages)
+                if failed:
+                    break  # the rest stays unfetched: a re-run asks for it
+    finally:
+        bar.close()
+    return replies, failed, total
+
+
+def _frame(series: Sequence[Series], points: Sequence[tuple[Ints, Floats]]) -> pd.DataFrame:
+    if not series:
+        return empty_history()
+    ordered = [_ordered(t, v) for t, v in points]
+    return _assemble(
+        series,
+        np.concatenate([t for t, _ in ordered]),
+        np.concatenate([v for _, v in ordered]),
+        [t.size for t, _ in ordered],
+    )
+
+
+# cloud.pull() ------------------------------------------------------------------------------------
+def fill_store(
+    session: Session,
+    store: SeriesStore,
+    series: Sequence[Series],
+    from_ms: int,
+    to_ms: int,
+    *,
+    now_ms: int,
+    refresh: bool = False,
+    progress: bool | None = None,
+    cache: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Fill ``store`` with ``[from_ms, to_ms]`` of every series, page by page, one
+    series-month per job; returns the report (:data:`PULL_SPEC`). A re-run after a crash
+    fetches only the series-months not yet committed."""
+    if store.offline:
+        raise OfflineError(
+            "offline: pull() fetches from the cloud; connect online to fill the store"
+        )
+    keys = [series_key(s) for s in series]
+    plans = store.plan(keys, from_ms, to_ms, now_ms=now_ms, refresh=refresh)
+    jobs = [
+        (position, month)
+        for position, ranges in enumerate(plans)
+        for piece in ranges
+        for month in _months(piece)
+    ]
+    requests = np.zeros(len(series), np.int64)
+    points = np.zeros(len(series), np.int64)
+    bar = _Progress(progress, "pull")
+    bar.expect(len(jobs))
+
+    def run(job: tuple[int, Range]) -> tuple[int, int, int]:
+        position, (lo, hi) = job
+        sent, fetched = _fetch_range(session, store, series[position], keys[position], lo, hi,
+                                     now_ms=now_ms, cache=cache)  # fmt: skip
+        bar.step()
+        return position, sent, fetched
+
+    try:
+        for start in range(0, len(jobs), _PULL_BATCH):
+            for position, sent, fetched in session.map(run, jobs[start : start + _PULL_BATCH]):
+                requests[position] += sent
+                points[position] += fetched
+    finally:
+        bar.close()
+    return pd.DataFrame(
+        {
+            "device_id": np.asarray([s.device_id for s in series], np.int64),
+            "datastream": pd.array([s.label for s in series], dtype="str"),
+            "requests": requests,
+            "points_fetched": points,
+        }
+    )
+
+
+def _months(piece: Range) -> list[Range]:
+    from blynkbook.store._ranges import split_months
+
+    return split_months(piece)
+
+
+def _fetch_range(
+    session: Session,
+    store: SeriesStore,
+    series: Series,
+    key: SeriesKey,
+    lo: int,
+    hi: int,
+    *,
+    now_ms: int,
+    cache: Mapping[str, Any] | None,
+) -> tuple[int, int]:
+    """Every page of one series in ``[lo, hi]``, in order, then one store commit;
+    returns (requests sent, points fetched)."""
+
+    def page(number: int) -> Reply:
+        params = {"deviceId": series.device_id, "dataStreamId": series.datastream_id,
+                  "from": lo, "to": hi, "page": number, "size": MAX_PAGE_SIZE}  # fmt: skip
+        return session.get(HISTORY_PATH, params, raw=True, cache=cache)
+
+    times, values, total = decode_history_page(page(0).content)
+    parts_t, parts_v = [times], [values]
+    pages = page_count(total, MAX_PAGE_SIZE)
+    for number in range(1, pages):
+        times, values, _total = decode_history_page(page(number).content)
+        parts_t.append(times)
+        parts_v.append(values)
+    all_t, all_v = _ordered(np.concatenate(parts_t), np.concatenate(parts_v))
+    store.put(key, lo, hi, all_t, all_v, fetched_at=now_ms)
+    return pages, int(all_t.size)

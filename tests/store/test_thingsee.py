@@ -1,0 +1,49 @@
+"""Thingsee field history through the same store: a series per thing and field, the same
+gaps-only rule, the same frame as without a store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from storekit import NOW
+
+import blynkbook as bb
+from blynkbook.store import SeriesStore
+from blynkbook.thingsee import Thingsee
+
+FIELDS = ["temperature", "humidity", "battery"]
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[Thingsee, Thingsee]]:
+    with (
+        bb.thingsee.connect("demo", now=NOW, store=True, progress=False) as stored,
+        bb.thingsee.connect("demo", now=NOW, progress=False) as plain,
+    ):
+        yield stored, plain
+
+
+def test_thingsee_history__gaps_only__same_frame(pair: tuple[Thingsee, Thingsee]) -> None:
+    stored, plain = pair
+    assert isinstance(stored.store, SeriesStore)
+    things = stored.devices()["device_id"].tolist()[:4]
+    first = stored.history(things, FIELDS, "-2d")
+    pd.testing.assert_frame_equal(first, plain.history(things, FIELDS, "-2d"), check_flags=False)
+    assert stored.store.info()["series"] == len(things) * len(FIELDS)
+    for sim in (stored.demo, plain.demo):
+        assert sim is not None
+        sim.clock.advance(600)
+    assert stored.demo is not None
+    sent = stored.demo.request_count
+    again = stored.history(things, FIELDS, "-2d")
+    assert stored.demo.request_count - sent == len(things)  # one tail request a thing
+    pd.testing.assert_frame_equal(again, plain.history(things, FIELDS, "-2d"), check_flags=False)
+    sent = stored.demo.request_count
+    past = stored.history(things, FIELDS, "-2d", "-1d")
+    assert stored.demo.request_count == sent  # held and settled: no request
+    pd.testing.assert_frame_equal(past, plain.history(things, FIELDS, "-2d", "-1d"),
+                                  check_flags=False)  # fmt: skip
+    files = stored.store.files("thingsee")
+    assert files and stored.store.sql("SELECT count(*) FROM messages").fetchall()[0][0] > 0
