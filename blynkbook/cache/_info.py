@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from blynkbook._summary import Summary
 
 __all__ = ["CacheInfo"]
 
 
-class CacheInfo(Mapping[str, Any]):
+class CacheInfo(Summary):
     """A read-only summary of the cache (a mapping, with a readable repr)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self._fields = fields
-
-    def __getitem__(self, name: str) -> Any:
-        return self._fields[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._fields[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def __repr__(self) -> str:
         f = self._fields

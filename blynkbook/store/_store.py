@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from blynkbook._summary import Summary
 from blynkbook.errors import InputError
 
 from ._catalog import Catalog, Segment, SeriesKey
@@ -57,20 +58,8 @@ _EMPTY_VIEW = {
 }
 
 
-class StoreInfo(Mapping[str, Any]):
+class StoreInfo(Summary):
     """A read-only summary of the store (a mapping, with a readable repr)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self._fields = fields
-
-    def __getitem__(self, name: str) -> Any:
-        return self._fields[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
 
     def __repr__(self) -> str:
         f = self._fields

@@ -1,0 +1,37 @@
+"""The read-only summary that ``cache.info()`` and ``store.info()`` return.
+
+A mapping of named figures that also reads as attributes; each kind supplies its repr.
+
+>>> summary = Summary(entries=3, path=None)
+>>> summary["entries"], summary.entries, sorted(summary)
+(3, 3, ['entries', 'path'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["Summary"]
+
+
+class Summary(Mapping[str, Any]):
+    """Named figures, read as ``summary["name"]`` or ``summary.name``."""
+
+    def __init__(self, **fields: Any) -> None:
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> Any:
+        return self._fields[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_fields"][name]
+        except KeyError:
+            raise AttributeError(name) from None
