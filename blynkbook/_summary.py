@@ -1,6 +1,7 @@
-"""The read-only summary that ``cache.info()`` and ``store.info()`` return.
+"""What ``cache.info()`` and ``store.info()`` return, and the stand-in for a missing one.
 
-A mapping of named figures that also reads as attributes; each kind supplies its repr.
+:class:`Summary` is a mapping of named figures that also reads as attributes (each kind
+supplies its repr); :class:`Absent` is the falsy base of ``NoCache`` and ``NoStore``.
 
 >>> summary = Summary(entries=3, path=None)
 >>> summary["entries"], summary.entries, sorted(summary)
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Summary"]
+__all__ = ["Absent", "Summary"]
 
 
 class Summary(Mapping[str, Any]):
@@ -35,3 +36,23 @@ class Summary(Mapping[str, Any]):
             return self.__dict__["_fields"][name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+class Absent:
+    """A falsy stand-in for a cache or store the client does not have; ``reason`` says why.
+
+    >>> missing = Absent("the demo is not cached")
+    >>> bool(missing), missing
+    (False, <Absent: the demo is not cached>)
+    """
+
+    offline = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.reason}>"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import PurePath
 
+from blynkbook._summary import Absent
 from blynkbook.errors import InputError
 
 from ._info import CacheInfo
@@ -27,20 +28,10 @@ DEMO_NOT_CACHED = (
 )
 
 
-class NoCache:
+class NoCache(Absent):
     """No on-disk cache; ``reason`` says why (shown by :meth:`info` and the repr)."""
 
     path = None
-    offline = False
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return f"<NoCache: {self.reason}>"
 
     def info(self) -> CacheInfo:
         """All zero, with the reason there is no cache."""

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from blynkbook._summary import Summary
+from blynkbook._summary import Absent, Summary
 from blynkbook.errors import InputError
 
 from ._catalog import Catalog, Segment, SeriesKey
@@ -526,21 +526,11 @@ def _points_frame(times: Ints, values: Floats) -> pd.DataFrame:
     return pd.DataFrame({"value": values}, index=index)
 
 
-class NoStore:
+class NoStore(Absent):
     """No series store (``store=False``, the in-process demo by default); ``reason`` says
     why. Falsy; answers ``info()``, ``clear()``, ``files()`` like a store with nothing."""
 
     folder = None
-    offline = False
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return f"<NoStore: {self.reason}>"
 
     def info(self) -> StoreInfo:
         return StoreInfo(path=None, reason=self.reason)
