@@ -8,7 +8,6 @@ tests name every package where the three part ways.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,14 +16,11 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 BINDER_EXPORT = ("--extra", "lab", "--no-emit-project", "--no-dev")
 TEST_EXPORT = ("--extra", "test", "--no-emit-project", "--no-dev")
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def uv() -> str:
@@ -57,12 +53,12 @@ def locked_for_this_python(text: str) -> dict[str, str]:
         requirement = Requirement(line.rstrip(" \\"))
         if requirement.marker is None or requirement.marker.evaluate():
             (spec,) = requirement.specifier
-            pins[canonical(requirement.name)] = spec.version
+            pins[canonicalize_name(requirement.name)] = spec.version
     return pins
 
 
 def installed() -> dict[str, str]:
-    found = {canonical(d.metadata["Name"]): d.version for d in distributions()}
+    found = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions()}
     found.pop("blynkbook", None)  # the project itself, installed editable from this checkout
     return found
 
