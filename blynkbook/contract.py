@@ -78,6 +78,17 @@ class FrameContract:
     not_null: tuple[str, ...] = ()
     rows: str = ""
 
+    def spec(self, *, id_dtype: str) -> dict[str, str]:
+        """The :mod:`blynkbook._frames` spec a facade builds this frame from: ``"id"``
+        columns as ``id_dtype``, a ``"time"`` index as the first column (set as the index
+        once the frame is built).
+
+        >>> TRAIL.spec(id_dtype="int64")
+        {'time': 'time', 'lon': 'float64', 'lat': 'float64'}
+        """
+        columns = {c: id_dtype if d == "id" else d for c, d in self.columns.items()}
+        return {"time": "time", **columns} if self.index == "time" else columns
+
 
 DEVICES = FrameContract(
     "devices",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from blynkbook import contract
 from blynkbook._frames import coerce, empty_frame
 from blynkbook._provenance import with_meta
 from blynkbook.cache import NoCache
@@ -52,15 +53,7 @@ SORT_FIELDS = {
     "org_id": "Organization Id",
     "status": "Status",
 }
-LOCATION_SPEC = {
-    "device_id": "int64",
-    "name": "str",
-    "template": "str",
-    "online": "bool",
-    "lon": "float64",
-    "lat": "float64",
-    "updated_at": "time",
-}
+LOCATION_SPEC = contract.LOCATIONS.spec(id_dtype="int64")
 
 
 class Blynk:

@@ -20,6 +20,7 @@ import pandas as pd
 from blynkbook._provenance import with_meta
 from blynkbook._time import time_window
 from blynkbook.cache import NoCache
+from blynkbook.contract import MESSAGES
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Session, wants_progress
@@ -652,4 +653,4 @@ def _messages_frame(raw: Sequence[Message]) -> pd.DataFrame:
         for d in decode_message(m)
     ]
     frame = F.frame(rows, F.MESSAGES)
-    return frame.sort_values(["tuid", "time", "tsm_id", "field"], kind="stable", ignore_index=True)
+    return frame.sort_values(list(MESSAGES.sort), kind="stable", ignore_index=True)

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from blynkbook import contract
 from blynkbook._frames import Spec, coerce
 
 __all__ = [
@@ -48,16 +49,7 @@ THINGS: Spec = {
     "gateway_tuid": "str",
     "version": "str",
 }
-MESSAGES: Spec = {
-    "time": TIME,
-    "tuid": "str",
-    "tsm_id": "int64",
-    "tsm_ev": "int64",
-    "group_id": "str",
-    "field": "str",
-    "value": "float64",
-    "unit": "str",
-}
+MESSAGES: Spec = contract.MESSAGES.spec(id_dtype="str")
 ALERTS: Spec = {"tuid": "str", "alert_type": "str", "start": TIME, "end": TIME, "active": "bool"}
 COMMANDS: Spec = {
     "time": TIME,
