@@ -72,12 +72,13 @@ def run(command: list[str | Path], *, cwd: Path, env: dict[str, str]) -> None:
 def python_candidates() -> list[str]:
     """``python3.12`` on PATH, then pyenv's 3.12 builds (pyenv's shim fails when 3.12 is
     not its selected version, so each candidate is asked for its version)."""
-    wanted = "python{}.{}".format(*BINDER_PYTHON)
+    version = "{}.{}".format(*BINDER_PYTHON)
+    wanted = f"python{version}"
     found = [shutil.which(wanted) or ""]
     pyenv = shutil.which("pyenv")
     if pyenv:
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
-        found += sorted(str(p) for p in Path(root).glob(f"versions/{wanted[6:]}*/bin/{wanted}"))
+        found += sorted(str(p) for p in Path(root).glob(f"versions/{version}*/bin/{wanted}"))
     return [path for path in found if path]
 
 
