@@ -17,7 +17,7 @@ import pandas as pd
 
 from blynkbook import contract
 from blynkbook._frames import coerce, empty_frame
-from blynkbook._provenance import with_meta
+from blynkbook._provenance import reported
 from blynkbook.cache import NoCache
 from blynkbook.errors import ForbiddenError, InputError, PermissionWarning
 from blynkbook.store import NoStore, SeriesStore
@@ -28,7 +28,17 @@ from . import _permissions, _stored, admin, datastreams, devices, history, write
 from ._frames import frame_from_records
 from ._names import resolve_datastream
 from ._paging import fetch_all_pages
-from .history import Series
+from .admin import METAFIELD_PATH
+from .datastreams import BATCH_PATH, SCHEMA_PATH, VALUES_PATH
+from .devices import (
+    BY_OWNER_PATH,
+    BY_USER_ORG_PATH,
+    DEVICE_PATH,
+    DEVICES_PATH,
+    SEARCH_PATH,
+    TEMPLATES_PATH,
+)
+from .history import HISTORY_PATH, Series
 
 if TYPE_CHECKING:
     from blynkbook.cache import ResponseCache
@@ -140,13 +150,14 @@ class Blynk:
         return list(dict.fromkeys(ids))
 
     # devices -----------------------------------------------------------------------------------
+    @reported(TEMPLATES_PATH)
     def templates(self) -> pd.DataFrame:
         """Every template: ``template_id`` int64, ``name``, ``template_code`` (``TMPL…``),
         ``org_id``, ``parent_id``. Needs the ``PRODUCT_VIEW`` permission (a
         :class:`~blynkbook.errors.ForbiddenError` naming it otherwise)."""
         with _permissions.needs(_permissions.TEMPLATES, "templates()"):
-            frame, replies = devices.get_templates(self.session)
-        return with_meta(frame, replies, source=self._source(devices.TEMPLATES_PATH))
+            frame, _replies = devices.get_templates(self.session)
+        return frame
 
     @property
     def template_access(self) -> bool | None:
@@ -173,6 +184,7 @@ class Blynk:
         self._template_access = True
         return frame, replies
 
+    @reported(DEVICES_PATH)
     def devices(self) -> pd.DataFrame:
         """Every device of the organization and its sub-organizations (pages of 1000).
 
@@ -184,12 +196,12 @@ class Blynk:
             self.session,
             devices.DEVICES_PATH,
             {"includeSubOrgDevices": "true"},
-            source=self._source(devices.DEVICES_PATH),
             templates=self._templates_if_allowed,
         )
         self._remember_templates(frame)
         return frame
 
+    @reported(SEARCH_PATH)
     def search_devices(self, query: str, sort_by: str = "name", order: str = "ASC") -> pd.DataFrame:
         """Devices matching ``query`` (≤ 255 chars), same columns as :meth:`devices`.
 
@@ -203,57 +215,52 @@ class Blynk:
             self.session,
             devices.SEARCH_PATH,
             params,
-            source=self._source(devices.SEARCH_PATH),
             templates=self._templates_if_allowed,
         )
 
+    @reported(BY_OWNER_PATH)
     def devices_by_owner(self, email: str) -> pd.DataFrame:
         """Devices owned by the user with this email; same columns as :meth:`devices`."""
-        path = "/api/v1/organization/device/by-owner"
         params = {"ownerEmail": _email(email)}
         return devices.get_devices(
-            self.session, path, params, source=self._source(path),
-            templates=self._templates_if_allowed,
-        )  # fmt: skip
+            self.session, devices.BY_OWNER_PATH, params, templates=self._templates_if_allowed
+        )
 
+    @reported(BY_USER_ORG_PATH)
     def devices_by_user_org(self, email: str) -> pd.DataFrame:
         """Devices of the organization this user belongs to; same columns as :meth:`devices`."""
-        path = "/api/v1/organization/device/by-user-org"
         params = {"userEmail": _email(email)}
         return devices.get_devices(
-            self.session, path, params, source=self._source(path),
-            templates=self._templates_if_allowed,
-        )  # fmt: skip
+            self.session, devices.BY_USER_ORG_PATH, params, templates=self._templates_if_allowed
+        )
 
+    @reported(DEVICE_PATH)
     def device(self, device_id: Hashable) -> pd.DataFrame:
         """One device's details as a one-row frame (see ``devices.DETAILS_SPEC``)."""
         number = admin.check_device_id(device_id)
         reply = self._get(devices.DEVICE_PATH + "/baseInfo", {"deviceId": number})
-        templates, template_replies = self._templates_if_allowed()
-        frame = devices.parse_device_details(reply.data or {}, templates)
-        return with_meta(
-            frame, [reply, *template_replies], source=self._source(devices.DEVICE_PATH)
-        )
+        templates, _replies = self._templates_if_allowed()
+        return devices.parse_device_details(reply.data or {}, templates)
 
+    @reported(DEVICE_PATH + "/online")
     def online(self, device_ids: Hashable | Iterable[Hashable]) -> pd.DataFrame:
         """Live connection status: ``device_id`` int64, ``online`` bool (one call a device,
         fanned out)."""
         ids = self._device_ids(device_ids)
         path = devices.DEVICE_PATH + "/online"
         replies = self.session.map(lambda d: self._get(path, {"deviceId": d}), ids)
-        frame = devices.parse_online(ids, [r.data or {} for r in replies])
-        return with_meta(frame, replies, source=self._source(path))
+        return devices.parse_online(ids, [r.data or {} for r in replies])
 
+    @reported(DEVICE_PATH + "/tags")
     def tags(self, device_id: Hashable) -> pd.DataFrame:
         """Tags of one device: ``device_id``, ``tag_id`` int64, ``name`` str, ``owner_org_id``."""
         number = admin.check_device_id(device_id)
         path = devices.DEVICE_PATH + "/tags"
         with _permissions.needs(_permissions.TAGS, "tags()"):
             reply = self._get(path, {"deviceId": number})
-        return with_meta(
-            devices.parse_tags(number, reply.data or []), [reply], source=self._source(path)
-        )
+        return devices.parse_tags(number, reply.data or [])
 
+    @reported(DEVICE_PATH + "/timeline")
     def timeline(self, device_id: Hashable, event_type: str | None = None) -> pd.DataFrame:
         """Timeline events of one device (all pages), optionally one ``event_type``
         (``"WARNING"``, ``"CRITICAL"``, …). Columns: see ``devices.TIMELINE_SPEC``."""
@@ -263,32 +270,34 @@ class Blynk:
         if event_type is not None:
             params["eventType"] = _event_type(event_type)
         with _permissions.needs(_permissions.TIMELINE, "timeline()"):
-            items, replies = fetch_all_pages(self.session, path, params)
-        return with_meta(devices.parse_timeline(number, items), replies, source=self._source(path))
+            items, _replies = fetch_all_pages(self.session, path, params)
+        return devices.parse_timeline(number, items)
 
+    @reported(DEVICE_PATH + "/logs")
     def logs(self, device_id: Hashable) -> pd.DataFrame:
         """User actions on one device (all pages). Columns: see ``devices.LOG_SPEC``."""
         number = admin.check_device_id(device_id)
         path = devices.DEVICE_PATH + "/logs"
-        items, replies = fetch_all_pages(self.session, path, {"deviceId": number})
-        return with_meta(devices.parse_logs(number, items), replies, source=self._source(path))
+        items, _replies = fetch_all_pages(self.session, path, {"deviceId": number})
+        return devices.parse_logs(number, items)
 
+    @reported(METAFIELD_PATH)
     def metadata(self, device_id: Hashable) -> pd.DataFrame:
         """Metafield values of one device. Columns: see ``devices.METADATA_SPEC``."""
         number = admin.check_device_id(device_id)
         path = admin.METAFIELD_PATH
         with _permissions.needs(_permissions.METADATA, "metadata()"):
             reply = self._get(path, {"deviceId": number})
-        frame = devices.parse_metadata(number, reply.data or [])
-        return with_meta(frame, [reply], source=self._source(path))
+        return devices.parse_metadata(number, reply.data or [])
 
+    @reported(DEVICE_PATH + "/last-activated")
     def activated(self, minutes: int = 5) -> pd.DataFrame:
         """Devices activated in the last ``minutes`` (1..60). Columns: ``device_id``,
         ``org_id``, ``template_id``, ``owner_user_id``, ``activated_at``."""
         path = devices.DEVICE_PATH + "/last-activated"
         reply = self._get(path, {"minutes": admin.check_minutes(minutes)})
         data = reply.data if isinstance(reply.data, list) else (reply.data or {}).get("content", [])
-        return with_meta(devices.parse_activated(data), [reply], source=self._source(path))
+        return devices.parse_activated(data)
 
     # schema and values -------------------------------------------------------------------------
     def _remember_templates(self, frame: pd.DataFrame) -> None:
@@ -321,6 +330,7 @@ class Blynk:
             self._template_access = True
         return frame
 
+    @reported(SCHEMA_PATH)
     def schema(self, device_id: Hashable) -> pd.DataFrame:
         """What a device's datastreams are: ``label``, ``alias``, ``pin``, ``datastream_id``,
         ``type`` (double/int/enum/switch/string/location), ``units``, ``min``, ``max``,
@@ -358,14 +368,15 @@ class Blynk:
             self._device_schemas.clear()
             self._template_access = None
 
+    @reported(VALUES_PATH)
     def datastreams(self, device_id: Hashable) -> pd.DataFrame:
         """Current values of one device: ``device_id``, ``datastream_id`` (int64),
         ``label``, ``alias``, ``pin`` (str), ``value`` object, ``updated_at``."""
         number = admin.check_device_id(device_id)
         reply = self._get(datastreams.VALUES_PATH, {"deviceId": number})
-        frame = datastreams.parse_values(number, reply.data)
-        return with_meta(frame, [reply], source=self._source(datastreams.VALUES_PATH))
+        return datastreams.parse_values(number, reply.data)
 
+    @reported(BATCH_PATH)
     def values(self, device_ids: Hashable | Iterable[Hashable]) -> pd.DataFrame:
         """Current values of many devices, 10 a request, requests fanned out; same
         columns as :meth:`datastreams`."""
@@ -377,8 +388,7 @@ class Blynk:
             lambda group: self._get(datastreams.BATCH_PATH, {"deviceIds": group}), groups
         )
         items = [item for reply in replies for item in (reply.data or [])]
-        frame = datastreams.parse_batch_values(items)
-        return with_meta(frame, replies, source=self._source(datastreams.BATCH_PATH))
+        return datastreams.parse_batch_values(items)
 
     # history -----------------------------------------------------------------------------------
     def _resolve(self, device_id: int, name: Any) -> pd.Series:
@@ -413,6 +423,7 @@ class Blynk:
                 found[key] = history.Series(device_id, key[1], str(row["label"]))
         return sorted(found.values(), key=lambda s: (s.device_id, s.label))
 
+    @reported(HISTORY_PATH)
     def history(
         self,
         devices: Hashable | Iterable[Hashable],
@@ -506,6 +517,7 @@ class Blynk:
             names = None if streams is None else [str(s) for s in streams]
             self.store.drop("blynk", str(device_id), names, lo, hi)
 
+    @reported(HISTORY_PATH)
     def trail(self, device_id: Hashable, start: Any = "-24h", end: Any = "now") -> pd.DataFrame:
         """Where a tracker went: ``time``-indexed ``lon``, ``lat`` (float64), from its
         Latitude / Longitude history; empty when the device keeps none."""
@@ -521,21 +533,20 @@ class Blynk:
         wide = wide.rename(columns={"Longitude": "lon", "Latitude": "lat"})
         frame = wide.reindex(columns=["lon", "lat"]).dropna().astype("float64")
         frame.columns.name = None
-        frame.attrs.update(long.attrs)
         return frame
 
+    @reported(BATCH_PATH)
     def locations(self) -> pd.DataFrame:
         """Devices with a position: ``device_id``, ``name``, ``template`` (str), ``online``
         bool, ``lon``, ``lat`` (float64), ``updated_at``."""
         fleet = self.devices()
         located = self._located(fleet)
         if not located:
-            return with_meta(empty_frame(LOCATION_SPEC), [], source=self._source("/locations"))
+            return empty_frame(LOCATION_SPEC)
         current = self.values(located)
         points = _positions(current)
         status = self.online(points["device_id"].tolist()) if len(points) else None
-        frame = _join_locations(fleet, points, status)
-        return with_meta(frame, [], source=self._source(datastreams.BATCH_PATH))
+        return _join_locations(fleet, points, status)
 
     def _located(self, fleet: pd.DataFrame) -> list[int]:
         """Devices whose template has a location datastream; without template access every

@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from blynkbook._provenance import with_meta
 from blynkbook.transport import Reply, Session
 
 from ._frames import frame_from_records
@@ -47,6 +46,8 @@ __all__ = [
 DEVICES_PATH = "/api/v1/organization/devices"
 SEARCH_PATH = "/api/v1/organization/search/devices"
 DEVICE_PATH = "/api/v1/organization/device"
+BY_OWNER_PATH = DEVICE_PATH + "/by-owner"
+BY_USER_ORG_PATH = DEVICE_PATH + "/by-user-org"
 TEMPLATES_PATH = "/api/v1/organization/templates"
 
 #: Device list items (list, search, by-owner, by-user-org).
@@ -322,15 +323,15 @@ def get_devices(
     path: str,
     params: Mapping[str, Any],
     *,
-    source: str,
     templates: TemplateSource | None = None,
 ) -> pd.DataFrame:
     """Every device a paginated device-list endpoint returns, joined with template names.
 
-    ``templates`` gives the template frame and its replies (default: fetched here); a
+    ``templates`` gives the template frame and its replies (default: fetched here; the
+    replies are recorded by the client's :func:`~blynkbook._provenance.reported` read); a
     frame of None (the client may not read templates) leaves the names NA. The list is
     fetched first, so a client that may not list devices fails on that, not on templates.
     """
-    items, replies = fetch_all_pages(session, path, params)
-    names, template_replies = (templates or (lambda: get_templates(session)))()
-    return with_meta(parse_devices(items, names), [*replies, *template_replies], source=source)
+    items, _replies = fetch_all_pages(session, path, params)
+    names, _template_replies = (templates or (lambda: get_templates(session)))()
+    return parse_devices(items, names)

@@ -84,6 +84,14 @@ def test_connect__cache_on_for_socket_servers(tmp_path, sim, server) -> None:
     assert not any(token.encode() in blob for token in sim.world.device_tokens())
 
 
+def test_connect__joined_reads_say_when_the_cache_answered(tmp_path, sim, server) -> None:
+    with bb.connect(server.url, sim.client_id, sim.client_secret, cache=tmp_path / "c") as cloud:
+        first = cloud.locations()
+        again = cloud.locations()  # devices, values and online: every reply from the cache
+        assert first.attrs["from_cache"] is False and again.attrs["from_cache"] is True
+        assert again.attrs["source"].endswith("/api/v1/organization/device/datastreams/batch")
+
+
 def test_connect__partial_env_is_an_error(monkeypatch) -> None:
     monkeypatch.setenv("BLYNK_SERVER", "fra1")
     with pytest.raises(InputError, match="BLYNK_CLIENT_ID, BLYNK_CLIENT_SECRET"):
