@@ -123,17 +123,29 @@ Handler = Callable[[Request], Response]
 
 
 class Router:
-    """Maps ``(method, path)`` to a handler; answers 404/405 like a real server would.
+    """Maps ``(method, path template)`` to a handler; answers 404/405 like a real server would.
 
-    A known path asked with any other method (``TRACE``, ``OPTIONS``, a made-up one) is a
-    405 whose ``Allow`` header lists the methods the path does take.
+    A template is a path whose segments may be ``{name}`` (any one non-empty segment), as in
+    the vendors' OpenAPI paths. A concrete path takes the template it matches with the most
+    literal segments (``/things/alerts`` before ``/things/{tuid}``; registration order breaks
+    ties); the method is checked after, so a known path asked with any other method
+    (``TRACE``, ``OPTIONS``, a made-up one) is a 405 whose ``Allow`` header lists the methods
+    that template takes. Paths are compared segment by segment as given: a cloud that forgives
+    empty segments or strips a stage prefix normalises the path before asking.
+
+    >>> router = Router()
+    >>> router.add("GET", "/things/{tuid}", lambda request: Response.empty())
+    >>> router.match("GET", "/things/T1")[1]
+    {'tuid': 'T1'}
     """
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._templates: dict[str, tuple[str, ...]] = {}  # template → its segments, in order
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method.upper(), path)] = handler
+        self._templates.setdefault(path, tuple(path.split("/")))
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -147,17 +159,53 @@ class Router:
         return sorted(self._routes)
 
     def find(self, method: str, path: str) -> Handler:
-        handler = self._routes.get((method.upper(), path))
+        """The handler for a concrete path (its template parameters dropped)."""
+        return self.match(method, path)[0]
+
+    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        """The handler for ``method`` on a concrete ``path`` and the template's parameters;
+        a 404 for a path no template matches, a 405 with ``Allow`` for another method."""
+        template, params = self._template_of(path)
+        handler = self._routes.get((method.upper(), template)) if template else None
         if handler is not None:
-            return handler
-        allowed = sorted(m for m, p in self._routes if p == path)
-        if allowed:
+            return handler, params
+        if template is not None:
+            allowed = sorted(m for m, p in self._routes if p == template)
             raise HTTPFailure(
                 405,
-                f"Method {method} is not allowed for {path}",
+                f"Method {method} is not allowed for {template}",
                 headers=[("Allow", ", ".join(allowed))],
             )
         raise HTTPFailure(404, f"No endpoint {path}")
+
+    def _template_of(self, path: str) -> tuple[str | None, dict[str, str]]:
+        if path in self._templates and "{" not in path:
+            return path, {}  # all literal: no template can have more literal segments
+        parts = path.split("/")
+        best: tuple[int, str, dict[str, str]] | None = None
+        for template, pattern in self._templates.items():
+            found = _bind(pattern, parts)
+            if found is None:
+                continue
+            literals = len(pattern) - len(found)
+            if best is None or literals > best[0]:
+                best = (literals, template, found)
+        return (best[1], best[2]) if best else (None, {})
+
+
+def _bind(pattern: tuple[str, ...], parts: list[str]) -> dict[str, str] | None:
+    """The ``{name}`` segments of ``pattern`` bound to ``parts``, or None if it does not fit."""
+    if len(pattern) != len(parts):
+        return None
+    params: dict[str, str] = {}
+    for want, got in zip(pattern, parts, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not got:
+                return None
+            params[want[1:-1]] = got
+        elif want != got:
+            return None
+    return params
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
