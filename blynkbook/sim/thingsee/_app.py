@@ -20,7 +20,8 @@ from typing import Any
 
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
-from .._http import HTTPFailure, Request, Response, Router, WSGIApp
+from .._http import HTTPFailure, Request, Response, Router
+from .._wsgi import WSGIApp
 from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, World
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
