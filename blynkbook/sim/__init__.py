@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock
 from ._faults import Faults, RateLimiter
-from ._http import DropConnection, HTTPFailure, Request, Response, Router, WSGIApp
+from ._http import DropConnection, HTTPFailure, Request, Response, Router
 from ._server import LoopbackServer, serve
 from ._transport import InProcessTransport
+from ._wsgi import WSGIApp
 
 if TYPE_CHECKING:
     from .blynk import BlynkSim

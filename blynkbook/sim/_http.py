@@ -1,23 +1,18 @@
-"""The simulator's tiny web layer: request/response objects, a router and a WSGI adapter.
+"""The simulator's tiny web layer: request/response objects, failures and the router.
 
-Kept dependency-free on purpose: the same app object is mounted in-process (through
-:class:`blynkbook.sim.InProcessTransport`) and served on loopback (:func:`blynkbook.sim.serve`).
+Kept dependency-free on purpose. The WSGI adapter that both clouds subclass is in
+``_wsgi.py``, which also mounts an app in-process and serves it on loopback; those two
+(``_transport.py``, ``_server.py``) need only :class:`DropConnection` from here, so the
+layer has no import cycle.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
-
-if TYPE_CHECKING:
-    from ._server import LoopbackServer
-    from ._transport import InProcessTransport
+from typing import Any
 
 __all__ = [
     "DropConnection",
@@ -26,10 +21,7 @@ __all__ = [
     "Request",
     "Response",
     "Router",
-    "WSGIApp",
 ]
-
-log = logging.getLogger("blynkbook.sim")
 
 
 class DropConnection(Exception):  # noqa: N818 - it is a signal, not an error
@@ -123,17 +115,29 @@ Handler = Callable[[Request], Response]
 
 
 class Router:
-    """Maps ``(method, path)`` to a handler; answers 404/405 like a real server would.
+    """Maps ``(method, path template)`` to a handler; answers 404/405 like a real server would.
 
-    A known path asked with any other method (``TRACE``, ``OPTIONS``, a made-up one) is a
-    405 whose ``Allow`` header lists the methods the path does take.
+    A template is a path whose segments may be ``{name}`` (any one non-empty segment), as in
+    the vendors' OpenAPI paths. A concrete path takes the template it matches with the most
+    literal segments (``/things/alerts`` before ``/things/{tuid}``; registration order breaks
+    ties); the method is checked after, so a known path asked with any other method
+    (``TRACE``, ``OPTIONS``, a made-up one) is a 405 whose ``Allow`` header lists the methods
+    that template takes. Paths are compared segment by segment as given: a cloud that forgives
+    empty segments or strips a stage prefix normalises the path before asking.
+
+    >>> router = Router()
+    >>> router.add("GET", "/things/{tuid}", lambda request: Response.empty())
+    >>> router.match("GET", "/things/T1")[1]
+    {'tuid': 'T1'}
     """
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._templates: dict[str, tuple[str, ...]] = {}  # template → its segments, in order
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method.upper(), path)] = handler
+        self._templates.setdefault(path, tuple(path.split("/")))
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -147,103 +151,50 @@ class Router:
         return sorted(self._routes)
 
     def find(self, method: str, path: str) -> Handler:
-        handler = self._routes.get((method.upper(), path))
+        """The handler for a concrete path (its template parameters dropped)."""
+        return self.match(method, path)[0]
+
+    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        """The handler for ``method`` on a concrete ``path`` and the template's parameters;
+        a 404 for a path no template matches, a 405 with ``Allow`` for another method."""
+        template, params = self._template_of(path)
+        handler = self._routes.get((method.upper(), template)) if template else None
         if handler is not None:
-            return handler
-        allowed = sorted(m for m, p in self._routes if p == path)
-        if allowed:
+            return handler, params
+        if template is not None:
+            allowed = sorted(m for m, p in self._routes if p == template)
             raise HTTPFailure(
                 405,
-                f"Method {method} is not allowed for {path}",
+                f"Method {method} is not allowed for {template}",
                 headers=[("Allow", ", ".join(allowed))],
             )
         raise HTTPFailure(404, f"No endpoint {path}")
 
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    if stream is None or length <= 0:
-        return b""
-    data: bytes = stream.read(length)
-    return data
-
-
-def request_from_environ(environ: dict[str, Any]) -> Request:
-    """Build a :class:`Request` from a WSGI environ."""
-    headers = {
-        key[5:].replace("_", "-").lower(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    path = environ.get("PATH_INFO", "/")
-    if isinstance(path, str):  # WSGI hands PATH_INFO over as latin-1 decoded bytes
-        path = path.encode("latin-1").decode("utf-8", "replace")
-    return Request(
-        method=environ.get("REQUEST_METHOD", "GET").upper(),
-        path=path,
-        query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
-        headers=headers,
-        body=_read_body(environ),
-        client=str(environ.get("REMOTE_ADDR", "")),
-    )
+    def _template_of(self, path: str) -> tuple[str | None, dict[str, str]]:
+        if path in self._templates and "{" not in path:
+            return path, {}  # all literal: no template can have more literal segments
+        parts = path.split("/")
+        best: tuple[int, str, dict[str, str]] | None = None
+        for template, pattern in self._templates.items():
+            found = _bind(pattern, parts)
+            if found is None:
+                continue
+            literals = len(pattern) - len(found)
+            if best is None or literals > best[0]:
+                best = (literals, template, found)
+        return (best[1], best[2]) if best else (None, {})
 
 
-class WSGIApp:
-    """Base for a simulated cloud: subclasses implement :meth:`handle`.
-
-    ``__call__`` is the WSGI entry point. A handler raising :class:`HTTPFailure`
-    becomes its error response; any other exception becomes a 500 with the
-    vendor's error body (:meth:`internal_error`), logged with its traceback on the
-    ``blynkbook.sim`` logger, as a real server would answer: a simulator bug must not
-    look like a network fault. :class:`DropConnection` passes through to the server
-    (loopback) or transport (in-process).
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()  # handlers mutate one shared world
-
-    def handle(self, request: Request) -> Response:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def transport(self) -> InProcessTransport:
-        """An httpx transport that mounts this cloud in-process."""
-        from ._transport import InProcessTransport
-
-        return InProcessTransport(self)
-
-    def serve(self, port: int = 0) -> LoopbackServer:
-        """Serve this cloud on 127.0.0.1 in a daemon thread (``port=0``: any free port)."""
-        from ._server import serve
-
-        return serve(self, port=port)
-
-    def internal_error(self) -> HTTPFailure:
-        """The 500 answered for an unexpected exception; clouds override it for their shape."""
-        return HTTPFailure(500, "Internal server error")
-
-    def respond(self, request: Request) -> Response:
-        try:
-            return self.handle(request)
-        except HTTPFailure as failure:
-            return failure.to_response()
-        except DropConnection:
-            raise
-        except Exception:
-            log.exception("unhandled error in %s %s", request.method, request.path)
-            return self.internal_error().to_response()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        response = self.respond(request_from_environ(environ))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = ""
-        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        start_response(f"{response.status} {reason}", headers)
-        return [response.body]
+def _bind(pattern: tuple[str, ...], parts: list[str]) -> dict[str, str] | None:
+    """The ``{name}`` segments of ``pattern`` bound to ``parts``, or None if it does not fit."""
+    if len(pattern) != len(parts):
+        return None
+    params: dict[str, str] = {}
+    for want, got in zip(pattern, parts, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not got:
+                return None
+            params[want[1:-1]] = got
+        elif want != got:
+            return None
+    return params

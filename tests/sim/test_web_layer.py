@@ -112,6 +112,39 @@ def test_405_names_the_allowed_methods(client: httpx.Client) -> None:
     assert reply.json() == {"error": {"message": "Method TRACE is not allowed for /echo"}}
 
 
+def _templated_router() -> Router:
+    router = Router()
+    for method, template in [
+        ("GET", "/things/{tuid}"),
+        ("GET", "/things/alerts"),
+        ("POST", "/things/{tuid}/commands"),
+        ("GET", "/things/{tuid}/commands"),
+    ]:
+        router.add(method, template, lambda request, t=template: Response.json(t))
+    return router
+
+
+def test_templates_bind_parameters_and_literal_segments_win() -> None:
+    router = _templated_router()
+    handler, params = router.match("GET", "/things/T1/commands")
+    assert params == {"tuid": "T1"}
+    assert handler(Request("GET", "/", {}, {})).body == b'"/things/{tuid}/commands"'
+    handler, params = router.match("GET", "/things/alerts")
+    assert params == {}
+    assert handler(Request("GET", "/", {}, {})).body == b'"/things/alerts"'
+
+
+def test_a_template_is_a_405_for_another_method_and_an_empty_segment_binds_nothing() -> None:
+    router = _templated_router()
+    with pytest.raises(HTTPFailure) as wrong:
+        router.match("DELETE", "/things/T1/commands")
+    assert wrong.value.status == 405
+    assert wrong.value.headers == [("Allow", "GET, POST")]
+    with pytest.raises(HTTPFailure) as unknown:
+        router.match("GET", "/things//commands")
+    assert unknown.value.status == 404
+
+
 def test_dropped_connection_surfaces_as_httpx_protocol_error(client: httpx.Client) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
         client.get("/drop")

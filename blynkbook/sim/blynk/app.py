@@ -9,7 +9,8 @@ from datetime import datetime
 
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
-from .._http import Request, Response, Router, WSGIApp
+from .._http import Request, Response, Router
+from .._wsgi import WSGIApp
 from .datastreams import DatastreamEndpoints
 from .devices import DeviceEndpoints
 from .fleet import ACME_ORG, build_fleet

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from .._http import HTTPFailure, Request, Response, Router
-from .history import DAY_MS
 from .params import (
     Caller,
     body_int,
@@ -25,7 +24,9 @@ from .params import (
     visible_device,
     visible_org,
 )
-from .world import DatastreamDef, Device, LogEntry, Template, World
+from .records import DatastreamDef, Device, LogEntry, Template
+from .signals import DAY_MS
+from .world import World
 
 __all__ = ["PROPERTY_NAMES", "DatastreamEndpoints", "coerce_value"]
 
@@ -123,7 +124,7 @@ def _in_range(ds: DatastreamDef, value: float) -> float:
 def coerce_value(ds: DatastreamDef, raw: Any) -> Any:
     """The stored form of ``raw`` for ``ds``, or :class:`BadValue`.
 
-    >>> from blynkbook.sim.blynk.world import DatastreamDef
+    >>> from blynkbook.sim.blynk.records import DatastreamDef
     >>> coerce_value(DatastreamDef(1, "T", "t", "v0", "DOUBLE", min=0, max=50), "21.5")
     21.5
     """

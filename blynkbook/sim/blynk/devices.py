@@ -22,7 +22,8 @@ from .params import (
     visible_device,
     visible_org,
 )
-from .world import Device, MetaField, Template, TimelineEvent, User, World
+from .records import Device, MetaField, Template, TimelineEvent, User
+from .world import World
 
 __all__ = ["EVENT_TYPES", "SORT_KEYS", "DeviceEndpoints", "device_details", "device_json"]
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import random
 import string
 
-from .history import CITIES, DAY_MS
-from .world import (
+from .records import (
     DatastreamDef,
     Device,
     LogEntry,
@@ -20,8 +19,9 @@ from .world import (
     TemplateEvent,
     TimelineEvent,
     User,
-    World,
 )
+from .signals import CITIES, DAY_MS
+from .world import World
 
 __all__ = [
     "ACME_NORTH",

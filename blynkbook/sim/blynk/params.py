@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .._http import HTTPFailure, Request, Response
-from .world import Device, World
+from .records import Device
+from .world import World
 
 __all__ = [
     "MAX_PAGE_SIZE",

@@ -20,7 +20,8 @@ from typing import Any
 
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
-from .._http import HTTPFailure, Request, Response, Router, WSGIApp
+from .._http import HTTPFailure, Request, Response, Router
+from .._wsgi import WSGIApp
 from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, World
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
@@ -64,27 +65,17 @@ def failure(
     return HTTPFailure(status, message, body=body, headers=headers or [])
 
 
-def match_route(path: str) -> tuple[str, dict[str, str]]:
-    """The route template for a concrete path and its parameters; literal segments win.
+def api_path(path: str) -> str:
+    """The path the routes are written for: the stage prefix dropped, empty segments too.
 
-    >>> match_route("/prod/v1/things/TSPD04X1A12345678/messages")
-    ('/things/{tuid}/messages', {'tuid': 'TSPD04X1A12345678'})
-    >>> match_route("/things/alerts")
-    ('/things/alerts', {})
+    >>> api_path("/prod/v1/things/TSPD04X1A12345678/messages")
+    '/things/TSPD04X1A12345678/messages'
+    >>> api_path("//things//alerts/")
+    '/things/alerts'
     """
     if path == STAGE_PREFIX or path.startswith(STAGE_PREFIX + "/"):
         path = path[len(STAGE_PREFIX) :]
-    parts = [p for p in path.split("/") if p]
-    best: tuple[int, str, dict[str, str]] | None = None
-    for _, template, _ in ROUTES:
-        pattern = [p for p in template.split("/") if p]
-        if len(pattern) != len(parts):
-            continue
-        params = {p[1:-1]: v for p, v in zip(pattern, parts, strict=True) if p.startswith("{")}
-        literal = [(p, v) for p, v in zip(pattern, parts, strict=True) if not p.startswith("{")]
-        if all(p == v for p, v in literal) and (best is None or len(literal) > best[0]):
-            best = (len(literal), template, params)
-    return (best[1], best[2]) if best else ("/" + "/".join(parts), {})
+    return "/" + "/".join(p for p in path.split("/") if p)
 
 
 class ThingseeSim(WSGIApp):
@@ -150,10 +141,10 @@ class ThingseeSim(WSGIApp):
         try:
             self.faults.apply()
             self.rate_limit.check(self._caller(request))
-            template, params = match_route(request.path)
-            handler = self.router.find(request.method, template)
+            path = api_path(request.path)
+            handler, params = self.router.match(request.method, path)
             request.state["params"] = params
-            if template != TOKEN_PATH:
+            if path != TOKEN_PATH:
                 request.state["client_id"] = self._authenticate(request)
             with self.lock:
                 return handler(request)
