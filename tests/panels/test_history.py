@@ -387,13 +387,13 @@ def test_history__live_refresh_only_for_short_ranges(fleet):
     panel = HistoryPanel(fleet, live_interval=3600)
     panel.picker.selected = (1,)
     panel.live.value = True
-    assert panel._timer is not None and panel._timer.daemon
+    assert panel.live_timer.running and panel.live_timer._timer.daemon
     calls = len(history_calls(fleet))
     panel.live_tick()
     assert len(history_calls(fleet)) == calls + 1
     assert "live:" in panel.status.value
     panel.range_choice.value = "7d"
-    assert panel.live.disabled and panel.live.value is False and panel._timer is None
+    assert panel.live.disabled and panel.live.value is False and not panel.live_timer.running
     panel.close()
 
 
