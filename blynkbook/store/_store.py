@@ -58,6 +58,11 @@ _EMPTY_VIEW = {
 }
 
 
+#: The window filter of one-series reads: a comparison on the ``time`` column itself (not on
+#: ``epoch_ms(time)``), so DuckDB skips the row groups whose statistics lie outside it.
+_IN_WINDOW = "time BETWEEN epoch_ms($lo::BIGINT) AND epoch_ms($hi::BIGINT) AND NOT isnan(value)"
+
+
 class StoreInfo(Summary):
     """A read-only summary of the store (a mapping, with a readable repr)."""
 
@@ -367,7 +372,7 @@ class SeriesStore:
         query = f"""
             WITH pts AS (
                 SELECT epoch_ms(time) AS t, value FROM read_parquet({_sql_list(paths)})
-                WHERE epoch_ms(time) BETWEEN $lo AND $hi AND NOT isnan(value)),
+                WHERE {_IN_WINDOW}),
             b AS (
                 SELECT (t - $lo) * $n // ($hi - $lo + 1) AS bucket,
                        arg_min(t, value) AS t_lo, min(value) AS v_lo,
@@ -393,7 +398,7 @@ class SeriesStore:
         query = f"""
             SELECT count(*), min(epoch_ms(time)), max(epoch_ms(time))
             FROM read_parquet({_sql_list(paths)})
-            WHERE epoch_ms(time) BETWEEN $lo AND $hi AND NOT isnan(value)"""
+            WHERE {_IN_WINDOW}"""
         with self._duck_lock:
             con = self._duck_connection()
             row = con.execute(query, {"lo": start, "hi": end}).fetchone()
