@@ -11,6 +11,12 @@ Differences from the in-memory source, said here so nobody has to find them:
 - the time buckets are equal *time* spans (the in-memory code cuts equal point counts);
   a window holding at most ``n_out`` points shows every one of them, as in memory;
 - a zoomed trace stops at the window's edges (memory adds one point beyond each);
+- a long series keeps a min-max *overview* (:data:`OVERVIEW_BUCKETS` time buckets, read
+  in one store query at load): a window wide enough to span ``n_out`` of its points is
+  thinned from the overview in memory (min-max of min-max pairs: every display bucket's
+  extremes are exact, give or take the overview bucket cut by each window edge), so
+  "reset axes" over 100 million points does not re-scan them; narrower windows are read
+  from the store, window only, at full resolution;
 - the long frame for Publish / Download is read only when the load holds at most
   :data:`FRAME_POINTS` points; above that the points stay in the store and a note says
   how to query them there.
@@ -29,10 +35,12 @@ import pandas as pd
 from blynkbook._time import time_window, wall_clock_ms
 
 from ._common import SchemaBook, device_label
+from ._downsample import minmax_downsample
 from ._source import HISTORY_COLUMNS, ClientSource, Loaded, Series, SeriesSource
 
 __all__ = [
     "FRAME_POINTS",
+    "OVERVIEW_BUCKETS",
     "PointStore",
     "StoreSeries",
     "StoreSource",
@@ -44,6 +52,9 @@ NS_PER_MS: Final = 1_000_000
 FRAME_POINTS: Final = 1_000_000
 """The most points a store-backed load also reads into ``panel.data``."""
 _MAX_BUCKET_PRODUCT: Final = 9_000_000_000_000_000_000 // 2  # DuckDB BIGINT, with room
+OVERVIEW_BUCKETS: Final = 200_000
+"""Time buckets of the overview a series longer than twice this keeps (at most 400,000
+points, 6.4 MB)."""
 _EXACT_FACTOR: Final = 4  # count the window exactly when density says it may be small
 
 
@@ -86,8 +97,9 @@ def store_id(device_id: Hashable) -> int | str:
 
 @dataclass(frozen=True)
 class StoreSeries:
-    """One device × datastream in the store, limited to ``[lo_ms, hi_ms]`` (the range
-    loaded): ``points`` of them, from ``first_ms`` to ``last_ms``."""
+    """One device × datastream in the store, limited to the range loaded: ``points`` of
+    them, from ``first_ms`` to ``last_ms``; ``overview``: min-max pairs (times ms,
+    values) of the whole range for a long series, else None."""
 
     store: PointStore
     device_id: Hashable
@@ -97,6 +109,7 @@ class StoreSeries:
     points: int
     first_ms: int
     last_ms: int
+    overview: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None
 
     def __len__(self) -> int:
         return self.points
@@ -118,6 +131,12 @@ class StoreSeries:
         end = self.last_ms if hi is None else min(self.last_ms, -(-hi // NS_PER_MS))
         if not self.points or start > end:
             return np.empty(0, np.int64), np.empty(0, np.float64)
+        if self.overview is not None:
+            ox, oy = self.overview
+            lo_i, hi_i = np.searchsorted(ox, start, "left"), np.searchsorted(ox, end, "right")
+            if hi_i - lo_i >= n_out:  # wide: thin the overview, no store read
+                x_ms, y = minmax_downsample(ox[lo_i:hi_i], oy[lo_i:hi_i], n_out)
+                return np.asarray(x_ms, np.int64) * NS_PER_MS, np.asarray(y, np.float64)
         buckets = self._buckets(start, end, n_out)
         frame = self.store.minmax(store_id(self.device_id), self.datastream, start, end, buckets)
         x = pd.DatetimeIndex(frame.index).as_unit("ms").asi8 * NS_PER_MS
@@ -146,13 +165,14 @@ class StoreSource:
         names: Any,
         store: PointStore | None = None,
         frame_points: int = FRAME_POINTS,
+        overview_buckets: int = OVERVIEW_BUCKETS,
     ) -> None:
         found = store if store is not None else store_of(client)
         if found is None:
             raise ValueError(f"{client!r} has no series store (connect(..., store=True))")
         self.client, self.schemas, self.names = client, schemas, names  # names: () -> dict
         self.store = found
-        self.frame_points = frame_points
+        self.frame_points, self.overview_buckets = frame_points, overview_buckets
 
     def load(
         self, devices: Sequence[Hashable], labels: Sequence[str], start: Any, end: Any
@@ -190,9 +210,13 @@ class StoreSource:
         count, first, last = self.store.extent(store_id(device), label, lo_ms, hi_ms)
         if not count or first is None or last is None:
             return None
-        unit = self.schemas.unit(device, label)
-        name = _name(names, device, label)
-        return StoreSeries(self.store, device, label, name, unit, count, first, last)
+        unit, name = self.schemas.unit(device, label), _name(names, device, label)
+        overview = None
+        if count > 2 * self.overview_buckets:
+            pairs = self.store.minmax(store_id(device), label, first, last, self.overview_buckets)
+            times = pd.DatetimeIndex(pairs.index).as_unit("ms").asi8
+            overview = (np.asarray(times, np.int64), pairs["value"].to_numpy(np.float64))
+        return StoreSeries(self.store, device, label, name, unit, count, first, last, overview)
 
     def _loaded(
         self, series: list[StoreSeries], asked: list[tuple[list[Hashable], str, Any]],

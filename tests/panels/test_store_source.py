@@ -163,3 +163,20 @@ def test_store__bucket_count(points, span_ms, expected):
     with pytest.raises(ValueError, match="n_out must be at least 4"):
         series.display(None, None, 3)
     assert series.display(10**18, None, 1000)[0].size == 0 and np.all(store.buckets)
+
+
+def test_store__a_wide_window_is_thinned_from_the_overview_a_narrow_one_read(stored, monkeypatch):
+    source = StoreSource(stored, SchemaBook(stored), dict, overview_buckets=200)
+    panel = HistoryPanel(stored, source=source, max_points=40)
+    panel.picker.selected = (1,)
+    panel.range_choice.value = "7d"  # 2,017 points > 2 × 200 buckets: an overview is kept
+    (series,) = panel.series
+    assert series.overview is not None and len(series.overview[0]) <= 400
+    store = Recorder(stored.store, ("minmax", "extent"), monkeypatch)
+    panel.figure.layout.xaxis.autorange = True  # reset: the whole range, from the overview
+    assert store.calls == []
+    full = stored.history(1, "Temperature", "-7d")["value"]
+    (trace,) = panel.data_traces
+    assert max(trace.y) == full.max() and min(trace.y) == full.min() and len(trace.x) <= 40
+    panel.figure.layout.xaxis.range = ZOOM  # 73 points: fewer overview points than 40
+    assert len(store.named("minmax")) == 1 and len(panel.data_traces[0].x) == 40
