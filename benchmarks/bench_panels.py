@@ -39,6 +39,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
@@ -215,8 +216,6 @@ def zoom_once(page: Any, left: float, right: float) -> float | None:
 
 def browser_zoom_figures(runs: int) -> dict[str, float]:
     """Mouse-up → redrawn trace in JupyterLab + headless Chromium, median of ``runs``."""
-    import tempfile
-
     sys.path.insert(0, str(REPO / "tests" / "browser"))
     import conftest as lab  # the browser test's JupyterLab and Chromium set-up
     from playwright.sync_api import sync_playwright
@@ -261,11 +260,125 @@ def browser_zoom_figures(runs: int) -> dict[str, float]:
     }
 
 
+STORE_START_MS = int(pd.Timestamp("2023-01-01T00:00:00Z").value // 1_000_000)
+STORE_KEY = ("blynk", "1", "1", "Temperature")
+
+
+class StoredClient(OneSeriesClient):
+    """A client whose history lives in a series store already filled (pull() finds
+    nothing to fetch), so only the panel's store reads are timed."""
+
+    def __init__(self, store: Any, now_ms: int) -> None:
+        super().__init__(pd.DataFrame())
+        self.store, self._now_ms = store, now_ms
+
+    def now(self) -> pd.Timestamp:
+        return pd.Timestamp(self._now_ms, unit="ms", tz="UTC")
+
+    def pull(self, devices: Any, datastreams: Any, start: Any = None, end: Any = None) -> None:
+        return None
+
+    def history(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise AssertionError("a store-backed load this large must not build a frame")
+
+
+def fill_store(folder: Path, points: int) -> Any:
+    """``points`` synthetic points at 1 Hz from 2023-01-01, written with the store's own
+    ``put()`` one calendar month at a time (no HTTP: the store API directly)."""
+    from blynkbook.store import SeriesKey, SeriesStore
+    from blynkbook.store._ranges import split_months
+
+    store = SeriesStore(folder, server="https://bench.invalid")
+    last_ms = STORE_START_MS + (points - 1) * 1000
+    if store.extent(1, "Temperature", STORE_START_MS, last_ms)[0] == points:
+        return store  # filled by an earlier run
+    store.clear()
+    key, rng = SeriesKey(*STORE_KEY), np.random.default_rng(0)
+    for lo, hi in split_months((STORE_START_MS, last_ms)):
+        times = np.arange(lo, hi + 1, 1000, dtype=np.int64)
+        step = (times - STORE_START_MS) // 1000
+        values = 20 + 5 * np.sin(step / 20_000) + rng.normal(scale=0.3, size=times.size)
+        store.put(key, lo, hi, times, values, fetched_at=last_ms + 86_400_000)
+    return store
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, MB."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    current = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return current / 2**20, peak
+
+
+def store_zoom_figures(folder: Path, points: int, repeat: int) -> dict[str, float]:
+    """Load and zoom a ``points``-point stored series in HistoryPanel (run in a fresh
+    process so its memory is the panel's and the store reads', not the fill's)."""
+    from blynkbook.store import SeriesStore
+
+    before, _ = rss_mb()
+    store = SeriesStore(folder, server="https://bench.invalid")
+    span_ms = (points - 1) * 1000
+    panel = HistoryPanel(StoredClient(store, STORE_START_MS + span_ms + 1000))
+    panel.range_choice.value = "dates"
+    first = pd.Timestamp(STORE_START_MS, unit="ms", tz="UTC")
+    panel.start.value = first.date()
+    panel.end.value = (first + pd.Timedelta(milliseconds=span_ms)).date()
+    began = time.perf_counter()
+    panel.picker.selected = (1,)
+    load_ms = (time.perf_counter() - began) * 1000
+    if panel.last_error is not None or len(panel.series[0]) != points:
+        raise SystemExit(f"store load failed: {panel.last_error} {panel.status.value}")
+    mid = first + pd.Timedelta(milliseconds=span_ms // 2)
+    windows = {
+        "half": (first, mid),
+        "day": (mid, mid + pd.Timedelta("1D")),
+        "hour": (mid, mid + pd.Timedelta("1h")),
+    }
+    figures: dict[str, float] = {"store_points": float(points), "store_load_ms": load_ms}
+    figures["store_reset_ms"] = median_ms(lambda: panel.resample(None, None), repeat)
+    for name, window in windows.items():
+        moved = shifting(window)
+        figures[f"store_zoom_{name}_ms"] = median_ms(
+            lambda moved=moved: panel.resample(*moved()),  # type: ignore[misc]
+            repeat,
+        )
+        figures[f"store_zoom_{name}_points"] = float(len(panel.figure.data[0].x))
+    now, peak = rss_mb()
+    figures.update(store_rss_before_mb=before, store_rss_mb=now, store_rss_peak_mb=peak)
+    return figures
+
+
+def store_figures(points: int, folder: Path | None, repeat: int) -> dict[str, float]:
+    """Fill (or reuse) the store, then time the panel over it in a fresh process."""
+    import multiprocessing
+
+    folder = folder or Path(tempfile.gettempdir()) / f"blynkbook-bench-store-{points}"
+    began = time.perf_counter()
+    fill_store(folder, points).close()
+    fill_s = time.perf_counter() - began
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        figures: dict[str, float] = pool.apply(store_zoom_figures, (folder, points, repeat))
+    return {"store_fill_or_reuse_s": fill_s, **figures}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-kernel", action="store_true", help="skip the fresh-kernel run")
     parser.add_argument("--browser", action="store_true", help="time zooms in Chromium")
+    parser.add_argument(
+        "--store-points",
+        type=int,
+        default=2_000_000,
+        help="points of the stored series (0: skip the store run)",
+    )
+    parser.add_argument(
+        "--store-100m",
+        action="store_true",
+        help="the store run with 100,000,000 points (~1 GB on disk)",
+    )
+    parser.add_argument("--store-dir", type=Path, help="keep the bench store here")
     args = parser.parse_args()
     repeat = args.repeat
     extra: dict[str, float] = {}
@@ -274,6 +387,10 @@ def main() -> None:
         print(json.dumps(extra))
     if args.browser:
         extra.update(browser_zoom_figures(max(repeat, 5)))
+    store_points = 100_000_000 if args.store_100m else args.store_points
+    if store_points:
+        extra.update(store_figures(store_points, args.store_dir, repeat))
+        print(json.dumps(extra))
 
     frame = million_point_frame()
     panel = HistoryPanel(OneSeriesClient(frame))
@@ -303,6 +420,13 @@ def main() -> None:
         print(f"{name:<28} {shown:>12}")
     target = max(figures["zoom_wide_plus_json_ms"], figures["zoom_narrow_ms"]) < 200
     print(f"zoom re-sample < 200 ms: {'yes' if target else 'NO'}")
+    if "store_zoom_half_ms" in figures:
+        zooms = [v for k, v in figures.items() if k.startswith("store_zoom_") and k.endswith("_ms")]
+        quick, small = max(zooms) < 200, figures["store_rss_peak_mb"] < 500
+        print(
+            f"store zoom re-sample < 200 ms: {'yes' if quick else 'NO'}; "
+            f"kernel memory < 500 MB: {'yes' if small else 'NO'}"
+        )
     if "usable_dashboard_s" in figures:
         print(f"usable dashboard < 3 s: {'yes' if figures['usable_dashboard_s'] < 3 else 'NO'}")
     if "zoom_round_trip_median_ms" in figures:

@@ -102,11 +102,12 @@ class MemorySeries:
 @dataclass
 class Loaded:
     """What a source returns: the long frame (for publish / download), the drawable
-    series, and the series that could not be drawn with the reason."""
+    series, the series that could not be drawn with the reason, and notes to show."""
 
     data: pd.DataFrame
     series: list[Series]
     not_drawn: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 class SeriesSource(Protocol):

@@ -1,7 +1,9 @@
 """HistoryPanel: plot the history of the selected devices, thinned for display.
 
 Each device × datastream becomes one trace. The series come from a
-:class:`~blynkbook.panels._source.SeriesSource` (by default the client, held in memory);
+:class:`~blynkbook.panels._source.SeriesSource`: the client's series store when it has
+one (each display trace computed in the store for the visible window, see
+:mod:`blynkbook.panels._store_source`), else the client, held in memory;
 the browser gets at most ``max_points`` per trace, and zooming asks the series for the
 visible window again, so a narrow window shows every point.
 
@@ -35,7 +37,8 @@ from ._figure import (
     to_utc_ns,
 )
 from ._protocol import FleetClient
-from ._source import HISTORY_COLUMNS, ClientSource, Series, SeriesSource
+from ._source import HISTORY_COLUMNS, Loaded, Series, SeriesSource
+from ._store_source import default_source
 from ._takeaway import TakeAway
 from ._timerange import (
     DATES,
@@ -108,7 +111,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         self.series: list[Series] = []
         self.not_drawn: dict[str, str] = {}
         self._schemas = SchemaBook(client)
-        self.source = source or ClientSource(
+        self.source = source or default_source(
             client, self._schemas, lambda: name_lookup(self.picker.fleet)
         )
         self._local_tz = local_tz if local_tz is not None else _kernel_zone()
@@ -245,7 +248,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
             self.data, self.series, self.not_drawn = loaded.data, loaded.series, loaded.not_drawn
             self._view = (None, None)
             self._draw(start, end)
-            self._say_loaded(labels, start, end)
+            self._say_loaded(loaded, start, end)
         if self.status.last_error is not None and self.series:
             self.notice.value = notice("the plot still shows the last successful load")
         self._enable_take_away()
@@ -257,9 +260,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         point is shown. The bounds are what the date axis reports (naive text in the
         plot's time zone) or anything :func:`to_utc_ns` reads.
         """
-        self._view = (to_utc_ns(x0, self.zone), to_utc_ns(x1, self.zone))
-        with self.figure.batch_update():
-            resample_traces(self.data_traces, self.series, self._view, self.max_points, self.zone)
+        self._show_view((to_utc_ns(x0, self.zone), to_utc_ns(x1, self.zone)))
 
     def publish(self) -> pd.DataFrame:
         """Store a copy of ``data`` in ``last_frame`` and, in a notebook, under the name in
@@ -311,12 +312,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         finally:
             self._drawing = False
 
-    def _view_text(self) -> tuple[Any, Any]:
-        lo, hi = self._view
-        return (
-            None if lo is None else pd.Timestamp(lo, tz=UTC),
-            None if hi is None else pd.Timestamp(hi, tz=UTC),
-        )
+    def _show_view(self, view: tuple[int | None, int | None]) -> None:
+        self._view = view
+        with self.figure.batch_update():
+            resample_traces(self.data_traces, self.series, view, self.max_points, self.zone)
 
     def _redraw_in_zone(self) -> None:
         """The time zone changed: same data, times drawn in the other zone."""
@@ -326,9 +325,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
             self._draw()
             self.status.say(f"times in {self.zone_label}", "info")
 
-    def _say_loaded(self, labels: Sequence[str], start: Any, end: Any) -> None:
+    def _say_loaded(self, loaded: Loaded, start: Any, end: Any) -> None:
         points = sum(len(s) for s in self.series)
         notes = [f"not drawn: {name} ({why})" for name, why in self.not_drawn.items()]
+        notes += loaded.notes
         late = late_start_note(
             requested_start(self.client, start), self.series, self.zone, self.zone_label
         )
@@ -404,10 +404,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
 
     # -- live refresh --------------------------------------------------------------------
     def _on_live(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self.live_timer.schedule()
-        else:
-            self.live_timer.stop()
+        (self.live_timer.schedule if change["new"] else self.live_timer.stop)()
 
     def live_tick(self) -> None:
         """One live refresh: reload, keep the zoomed window, schedule the next."""
@@ -417,8 +414,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         view = self._view
         self.load()
         if view != (None, None) and self.series:
-            self._view = view
-            self.resample(*self._view_text())
+            self._show_view(view)
         if self.status.last_error is None:
             stamp = pd.Timestamp.now(UTC)
             self.status.say(f"live: {len(self.series)} series, updated {stamp:%H:%M:%S} UTC", "ok")

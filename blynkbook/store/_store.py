@@ -58,6 +58,11 @@ _EMPTY_VIEW = {
 }
 
 
+#: The window filter of one-series reads: a comparison on the ``time`` column itself (not on
+#: ``epoch_ms(time)``), so DuckDB skips the row groups whose statistics lie outside it.
+_IN_WINDOW = "time BETWEEN epoch_ms($lo::BIGINT) AND epoch_ms($hi::BIGINT) AND NOT isnan(value)"
+
+
 class StoreInfo(Summary):
     """A read-only summary of the store (a mapping, with a readable repr)."""
 
@@ -367,7 +372,7 @@ class SeriesStore:
         query = f"""
             WITH pts AS (
                 SELECT epoch_ms(time) AS t, value FROM read_parquet({_sql_list(paths)})
-                WHERE epoch_ms(time) BETWEEN $lo AND $hi AND NOT isnan(value)),
+                WHERE {_IN_WINDOW}),
             b AS (
                 SELECT (t - $lo) * $n // ($hi - $lo + 1) AS bucket,
                        arg_min(t, value) AS t_lo, min(value) AS v_lo,
@@ -379,6 +384,28 @@ class SeriesStore:
             rows = con.execute(query, {"lo": start, "hi": end, "n": int(buckets)}).fetchnumpy()
         times = np.asarray(rows["t"], dtype=np.int64)
         return _points_frame(times, np.asarray(rows["v"], dtype=np.float64))
+
+    def extent(
+        self, device: int | str, datastream: int | str, start: int, end: int
+    ) -> tuple[int, int | None, int | None]:
+        """How many points of one series lie in ``[start, end]`` (epoch ms, NaN values not
+        counted, as in :meth:`minmax`) and the first and last of their times; ``(0, None,
+        None)`` when none. DuckDB over that series' files only."""
+        kind = "blynk" if isinstance(device, int) else "thingsee"
+        paths = self._series_files(kind, str(device), str(datastream))
+        if not paths or start > end:
+            return 0, None, None
+        query = f"""
+            SELECT count(*), min(epoch_ms(time)), max(epoch_ms(time))
+            FROM read_parquet({_sql_list(paths)})
+            WHERE {_IN_WINDOW}"""
+        with self._duck_lock:
+            con = self._duck_connection()
+            row = con.execute(query, {"lo": start, "hi": end}).fetchone()
+        count, first, last = row if row is not None else (0, None, None)
+        if not count:
+            return 0, None, None
+        return int(count), int(first), int(last)
 
     def _duck_connection(self) -> DuckDBPyConnection:
         import duckdb

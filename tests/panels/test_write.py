@@ -219,3 +219,30 @@ def test_write__enum_shows_labels_in_report_and_now_is_refreshed(demo_cloud):
     assert tail == f"now: {target}"
     assert panel.fields["Mode"].editors[0].value == target
     assert "1 written, 0 skipped" in panel.status.value
+
+
+def test_write__now_after_confirm_is_what_the_cloud_reports_not_what_was_sent(fleet):
+    """Point 5: after Confirm the form asks the cloud again; a cloud that stores another
+    value (a clamp) or answers an enum by its label is shown as it answers."""
+    panel = WritePanel(fleet)
+    panel.picker.selected = (6,)
+    sent = fleet.write
+
+    def clamping_write(device_id, values):
+        report = sent(device_id, values)
+        fleet.values[(device_id, "Power")] = 99.5  # the device kept a different value
+        fleet.values[(device_id, "Mode")] = "boost"  # values() answering labels
+        return report
+
+    fleet.write = clamping_write
+    panel.fields["Power"].editors[0].value = 100.0
+    panel.fields["Power"].include.value = True
+    panel.fields["Mode"].editors[0].value = "boost"
+    panel.fields["Mode"].include.value = True
+    panel.preview_button.click()
+    fleet.calls.clear()
+    panel.confirm_button.click()
+    assert [name for name, _ in fleet.calls][-1] == "datastreams"  # asked after the write
+    assert panel.fields["Power"].row.children[-1].value.endswith("now: 99.5")
+    assert panel.fields["Mode"].row.children[-1].value.endswith("now: boost")
+    assert panel.fields["Power"].editors[0].value == 99.5

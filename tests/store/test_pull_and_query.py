@@ -89,6 +89,25 @@ def test_minmax__one_series_downsampled_in_duckdb(
         the_store(client).minmax(1, "Temperature", lo, hi, buckets=0)
 
 
+def test_extent__count_first_and_last_of_one_series_in_a_window(
+    connect: Callable[..., Blynk], plain: Blynk
+) -> None:
+    client = connect()
+    client.pull([1], ["Temperature"], **WINDOW, progress=False)
+    series = plain.history(1, "Temperature", **WINDOW)["value"]
+    times = series.index.as_unit("ms").asi8
+    store = the_store(client)
+    assert store.extent(1, "Temperature", WINDOW["start"], WINDOW["end"]) == (
+        len(series), int(times[0]), int(times[-1])
+    )  # fmt: skip
+    inner = times[(times >= times[10]) & (times <= times[20] + 1)]
+    assert store.extent(1, "Temperature", int(times[10]), int(times[20]) + 1) == (
+        len(inner), int(times[10]), int(times[20])
+    )  # fmt: skip
+    assert store.extent(1, "Humidity", WINDOW["start"], WINDOW["end"]) == (0, None, None)
+    assert store.extent(1, "Temperature", WINDOW["end"], WINDOW["start"]) == (0, None, None)
+
+
 def test_info_and_clear(connect: Callable[..., Blynk], sim: BlynkSim) -> None:
     client = connect()
     client.history(DEVICES, LABELS, start="-2d")
