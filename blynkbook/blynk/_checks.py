@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from blynkbook.errors import InputError
+from blynkbook.vendor.blynk import EVENT_TYPES, MAX_QUERY
 
 from . import admin
 
@@ -71,12 +72,6 @@ def check_order(order: str) -> str:
     return upper
 
 
-EVENT_TYPES = frozenset(
-    {"ONLINE", "OFFLINE", "INFORMATION", "WARNING", "CRITICAL", "CONTENT", "INACTIVE",
-     "LIFECYCLE", "NOTE"}
-)  # fmt: skip
-
-
 def check_event_type(event_type: str) -> str:
     upper = str(event_type).upper()
     if upper not in EVENT_TYPES:
@@ -87,7 +82,7 @@ def check_event_type(event_type: str) -> str:
 
 
 def check_email(email: Any) -> str:
-    text = admin.check_text(email, what="email", limit=admin.MAX_QUERY)
+    text = admin.check_text(email, what="email", limit=MAX_QUERY)
     if "@" not in text:
         raise InputError(f"email {email!r} has no '@'")
     return text.strip()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from blynkbook._provenance import reported
+from blynkbook.vendor.blynk import MAX_QUERY
 
 from . import _permissions, admin, devices
 from ._checks import check_email, check_event_type, check_order, sort_field
@@ -65,7 +66,7 @@ class DeviceCalls(SchemaMemo):
         :data:`~blynkbook.blynk._checks.SORT_FIELDS`) or the vendor's own
         (``"Last Reported At"``); ``order`` is ``"ASC"`` or ``"DESC"``.
         """
-        text = admin.check_text(query, what="query", limit=admin.MAX_QUERY)
+        text = admin.check_text(query, what="query", limit=MAX_QUERY)
         params = {"query": text, "sortBy": sort_field(sort_by), "sortOrder": check_order(order)}
         return devices.get_devices(
             self.session,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from blynkbook._provenance import reported
+from blynkbook.vendor.blynk import MAX_BATCH_DEVICES
 
 from . import admin, datastreams, writes
 from ._schema import SchemaMemo
@@ -34,9 +35,7 @@ class ValueCalls(SchemaMemo):
         """Current values of many devices, 10 a request, requests fanned out; same
         columns as :meth:`datastreams`."""
         ids = self._device_ids(device_ids)
-        groups = [
-            ids[r.start : r.stop] for r in writes.chunks(len(ids), datastreams.MAX_BATCH_DEVICES)
-        ]
+        groups = [ids[r.start : r.stop] for r in writes.chunks(len(ids), MAX_BATCH_DEVICES)]
         replies = self.session.map(
             lambda group: self._get(datastreams.BATCH_PATH, {"deviceIds": group}), groups
         )

@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from blynkbook.transport import Reply, Session
+from blynkbook.vendor.blynk import MAX_PAGE_SIZE
 
 __all__ = ["MAX_PAGE_SIZE", "fetch_all_pages", "page_count"]
-
-MAX_PAGE_SIZE = 1000
 
 
 def page_count(total: int, size: int = MAX_PAGE_SIZE) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from blynkbook.errors import InputError
+from blynkbook.vendor.blynk import MAX_EVENT_DESCRIPTION
 
 __all__ = [
     "MAX_EVENT_DESCRIPTION",
@@ -33,9 +34,7 @@ EVENT_PATH = "/api/v1/organization/device/trigger-event"
 METAFIELD_PATH = "/api/v1/organization/device/metafield"
 
 MAX_NAME = 50
-MAX_EVENT_DESCRIPTION = 300
 MAX_EVENT_TOTAL = 1024
-MAX_QUERY = 255
 INT32_MAX = 2**31 - 1
 _NAME_EXTRA = frozenset(" '_-")
 

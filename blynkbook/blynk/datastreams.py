@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from blynkbook.vendor.blynk import INPUT_MODES
+
 from ._frames import frame_from_records
 
 __all__ = [
@@ -31,7 +33,6 @@ __all__ = [
 SCHEMA_PATH = "/api/v1/organization/template/datastreams"
 VALUES_PATH = "/api/v2/organization/device/datastreams"
 BATCH_PATH = "/api/v1/organization/device/datastreams/batch"
-MAX_BATCH_DEVICES = 10
 
 #: Vendor datastream types → the panels' vocabulary.
 TYPE_NAMES = {
@@ -103,7 +104,6 @@ def _kind(item: Mapping[str, Any]) -> str:
     return kind
 
 
-INPUT_MODES = frozenset({"INPUT", "INPUT_PULL_UP", "INPUT_PULL_DOWN"})
 _PIN_TYPES = {"v": "VIRTUAL", "d": "DIGITAL", "a": "ANALOG"}
 
 

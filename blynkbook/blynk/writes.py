@@ -22,6 +22,14 @@ import numpy as np
 import pandas as pd
 
 from blynkbook.errors import BlynkbookError, InputError, PartialWriteError
+from blynkbook.vendor.blynk import (
+    IMPORT_WINDOW_MS,
+    MAX_BATCH_UPDATES,
+    MAX_IMPORT_POINTS,
+    MAX_PROPERTY_CHARS,
+    MAX_STRING_BYTES,
+    PROPERTY_NAMES,
+)
 
 from ._frames import frame_from_records
 
@@ -53,11 +61,9 @@ BATCH_UPDATE_PATH = "/api/v1/organization/product/devices/batch-update"
 IMPORT_PATH = "/api/v1/organization/device/import/batch"
 PROPERTY_PATH = "/api/v1/organization/device/datastream/property"
 
-MAX_STRING_BYTES = 1024
-MAX_PROPERTY_CHARS = 200
-BATCH_UPDATE_CHUNK = 10_000
-IMPORT_CHUNK = 10_000
-MAX_IMPORT_AGE_MS = 30 * 86_400_000  # "timestamps ≤ 1 month old"
+BATCH_UPDATE_CHUNK = MAX_BATCH_UPDATES
+IMPORT_CHUNK = MAX_IMPORT_POINTS
+MAX_IMPORT_AGE_MS = IMPORT_WINDOW_MS  # "timestamps ≤ 1 month old"
 #: The write report's note when the schema was inferred (no template access).
 SERVER_CHECKS_ONLY = (
     "checked by the server only: this client may not read the template (PRODUCT_VIEW), "
@@ -65,18 +71,7 @@ SERVER_CHECKS_ONLY = (
 )
 #: "Data points with timestamps more than 1 month in the future are silently skipped";
 #: a month is read as 30 days, the shorter reading, so every point sent is one the cloud keeps.
-MAX_IMPORT_AHEAD_MS = 30 * 86_400_000
-
-#: The ``DataStreamPropertyName`` enum of the DataStreams OpenAPI (34 names).
-PROPERTY_NAMES = frozenset(
-    {
-        "label", "color", "onBackColor", "offBackColor", "onColor", "offColor", "onLabel",
-        "offLabel", "labels", "min", "max", "isOnPlay", "url", "urls", "step",
-        "valueFormatting", "suffix", "maximumFractionDigits", "opacity", "scale", "rotation",
-        "sortType", "isDisabled", "isHidden", "icons", "onImageUrl", "offImageUrl", "page",
-        "sound", "isMuted", "loop", "autoplay", "contentDesign", "backColor",
-    }
-)  # fmt: skip
+MAX_IMPORT_AHEAD_MS = IMPORT_WINDOW_MS
 
 WRITE_SPEC = {
     "device_id": "int64",

@@ -24,6 +24,7 @@ from blynkbook.contract import MESSAGES
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Session, wants_progress
+from blynkbook.vendor.thingsee import INSTALLATION_STATUSES, MESSAGE_LIMIT
 
 from . import _frames as F
 from ._commands import camel_case, check_command, params_for
@@ -43,10 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["INSTALLATION_STATUSES", "Thingsee"]
 
-INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retired")
 DAY = 86_400
 ONLINE_WITHIN = 2 * 3600  # a thing that reported in the last two hours counts as online
-MAX_MESSAGE_LIMIT = 1000
+MAX_MESSAGE_LIMIT = MESSAGE_LIMIT
 _TUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KNOWN_FIELDS = sorted({s.field for s in FIELDS})
 

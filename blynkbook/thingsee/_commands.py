@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from blynkbook.errors import InputError
+from blynkbook.vendor.thingsee import ALLOWED_COMMAND_IDS
 
 __all__ = ["ALLOWED_COMMAND_IDS", "PARAMS", "Param", "camel_case", "check_command", "params_for"]
-
-ALLOWED_COMMAND_IDS = (1500, 1501, 12200, 13200)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from blynkbook.vendor.thingsee import PRODUCT_PREFIXES
+
 __all__ = [
     "FAMILY_MESSAGES",
     "FIELDS",
@@ -76,20 +78,8 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 _BY_KEY = {(s.tsm_id, s.raw): s for s in FIELDS}
 
-#: TUID prefix (first 6 characters) → product family, after Haltian's installer app.
-_PREFIXES: dict[str, tuple[str, ...]] = {
-    "gateway": ("XXXX00", "TSGW01", "TSGW02", "XXXX08", "TSGW03", "XXXX11", "TSGW04", "XXXX21")
-    + ("TSGW06", "XXXX16", "TSGW05"),
-    "environment": ("XXXX01", "TSPD01", "XXXX03", "TSPD02", "TSPD03", "TSPD04", "XXEN01")
-    + ("TSEN01", "XXXX18", "TSPD05", "XXRU01", "TSRU01", "TSRU02"),
-    "presence": ("XXXX05", "TSPR01", "XXXX06", "TSPR02", "XXXX12", "TSPR03", "XXXX13", "TSPR04"),
-    "distance": ("XXXX02", "TSTF01", "XXXX04", "TSTF02", "XXXX20", "TSTF04"),
-    "angle": ("XXXX10", "TSAN01"),
-    "leakage": ("XXLK01", "TSLK01", "TSLK02"),
-    "air": ("XXAR01", "TSAR01", "TSAR02"),
-    "count": ("XXXX24", "TSAP01"),
-}
-_FAMILY_BY_PREFIX = {p: family for family, prefixes in _PREFIXES.items() for p in prefixes}
+#: TUID prefix (first 6 characters) → product family.
+_FAMILY_BY_PREFIX = {p: family for family, prefixes in PRODUCT_PREFIXES.items() for p in prefixes}
 
 #: The message ids each family reports (what the panels offer before any data is read).
 FAMILY_MESSAGES: dict[str, tuple[int, ...]] = {

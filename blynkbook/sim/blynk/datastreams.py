@@ -8,6 +8,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ...vendor.blynk import (
+    IMPORT_WINDOW_MS,
+    MAX_BATCH_DEVICES,
+    MAX_BATCH_UPDATES,
+    MAX_IMPORT_POINTS,
+    MAX_PROPERTY_CHARS,
+    MAX_STRING_BYTES,
+    PROPERTY_NAMES,
+)
 from .._http import HTTPFailure, Request, Response, Router
 from .params import (
     Caller,
@@ -28,53 +37,11 @@ from .records import DatastreamDef, Device, LogEntry, Template
 from .signals import DAY_MS
 from .world import World
 
-__all__ = ["PROPERTY_NAMES", "DatastreamEndpoints", "coerce_value"]
+__all__ = ["DatastreamEndpoints", "coerce_value"]
 
 API = "/api/v1/organization"
-MAX_BATCH_DEVICES = 10
-MAX_BATCH_ROWS = 10_000
-MAX_IMPORT_POINTS = 10_000
 MAX_IMPORT_PER_DAY = 10_000
 MAX_SKIPPED_ROWS = 100
-MAX_STRING_BYTES = 1024
-MAX_PROPERTY_VALUE = 200
-IMPORT_WINDOW_MS = 30 * DAY_MS
-PROPERTY_NAMES = (
-    "label",
-    "color",
-    "onBackColor",
-    "offBackColor",
-    "onColor",
-    "offColor",
-    "onLabel",
-    "offLabel",
-    "labels",
-    "min",
-    "max",
-    "isOnPlay",
-    "url",
-    "urls",
-    "step",
-    "valueFormatting",
-    "suffix",
-    "maximumFractionDigits",
-    "opacity",
-    "scale",
-    "rotation",
-    "sortType",
-    "isDisabled",
-    "isHidden",
-    "icons",
-    "onImageUrl",
-    "offImageUrl",
-    "page",
-    "sound",
-    "isMuted",
-    "loop",
-    "autoplay",
-    "contentDesign",
-    "backColor",
-)
 COLOR_PROPERTIES = frozenset(
     {"color", "onBackColor", "offBackColor", "onColor", "offColor", "backColor"}
 )
@@ -297,9 +264,9 @@ class DatastreamEndpoints:
             raise HTTPFailure(400, 'Invalid fields: the first must be "deviceId", then labels.')
         if not isinstance(updates, list) or not updates:
             raise HTTPFailure(400, "Invalid request body: 'updates' needs at least one row.")
-        if len(updates) > MAX_BATCH_ROWS:
+        if len(updates) > MAX_BATCH_UPDATES:
             raise HTTPFailure(
-                400, f"Too many updates: {len(updates)}; at most {MAX_BATCH_ROWS} a request."
+                400, f"Too many updates: {len(updates)}; at most {MAX_BATCH_UPDATES} a request."
             )
         if not all(isinstance(f, str) for f in fields):
             raise HTTPFailure(400, "Invalid fields: every field must be a string.")
@@ -381,9 +348,9 @@ class DatastreamEndpoints:
             raise HTTPFailure(400, f"Invalid property {name!r}.")
         if not isinstance(value, str):
             raise HTTPFailure(400, "Invalid request body: 'value' must be a string.")
-        if len(value) > MAX_PROPERTY_VALUE:
+        if len(value) > MAX_PROPERTY_CHARS:
             raise HTTPFailure(
-                400, f"Property value is {len(value)} characters; at most {MAX_PROPERTY_VALUE}."
+                400, f"Property value is {len(value)} characters; at most {MAX_PROPERTY_CHARS}."
             )
         _check_property(str(name), value)
         device.properties.setdefault(ds.id, {})[str(name)] = value

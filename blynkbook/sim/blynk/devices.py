@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from ...vendor.blynk import EVENT_TYPES, MAX_EVENT_DESCRIPTION, MAX_QUERY
 from .._http import HTTPFailure, Request, Response, Router
 from .fleet import new_device_token
 from .params import (
@@ -25,22 +26,9 @@ from .params import (
 from .records import Device, MetaField, Template, TimelineEvent, User
 from .world import World
 
-__all__ = ["EVENT_TYPES", "SORT_KEYS", "DeviceEndpoints", "device_details", "device_json"]
+__all__ = ["SORT_KEYS", "DeviceEndpoints", "device_details", "device_json"]
 
 API = "/api/v1/organization"
-EVENT_TYPES = (
-    "ONLINE",
-    "OFFLINE",
-    "INFORMATION",
-    "WARNING",
-    "CRITICAL",
-    "CONTENT",
-    "INACTIVE",
-    "LIFECYCLE",
-    "NOTE",
-)
-MAX_QUERY = 255
-MAX_EVENT_DESCRIPTION = 300
 MAX_METAFIELD_VALUE = 255
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ...vendor.blynk import MAX_PAGE_SIZE
 from .._http import HTTPFailure, Request, Response
 from .records import Device
 from .world import World
@@ -28,7 +29,6 @@ __all__ = [
     "visible_device",
 ]
 
-MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 NAME_PATTERN = re.compile(r"[A-Za-z0-9 '_\-]{1,50}")
 T = TypeVar("T")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...vendor.blynk import INPUT_MODES
+
 __all__ = [
-    "INPUT_MODES",
     "NUMERIC_TYPES",
     "DatastreamDef",
     "Device",
@@ -26,7 +27,6 @@ __all__ = [
 ]
 
 NUMERIC_TYPES = frozenset({"INT", "DOUBLE", "ENUM"})
-INPUT_MODES = frozenset({"INPUT", "INPUT_PULL_UP", "INPUT_PULL_DOWN"})
 
 
 @dataclass

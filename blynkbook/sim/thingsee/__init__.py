@@ -21,8 +21,9 @@ Sim choices where the vendor document is silent (see docs/internals.md for the B
 
 from __future__ import annotations
 
+from ...vendor.thingsee import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES
 from ._app import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MESSAGE_LIMIT, STAGE_PREFIX, ThingseeSim
-from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, PRODUCTS, World
+from ._world import PRODUCTS, World
 
 __all__ = [
     "ALLOWED_COMMAND_IDS",

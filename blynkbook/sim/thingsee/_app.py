@@ -18,18 +18,18 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
+from ...vendor.thingsee import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, MESSAGE_LIMIT
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
 from .._http import HTTPFailure, Request, Response, Router
 from .._wsgi import WSGIApp
-from ._world import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, World
+from ._world import World
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
 
 DEMO_CLIENT_ID = "blynkbook-demo-thingsee"
 DEMO_CLIENT_SECRET = "demo-thingsee-secret-not-for-production"  # public demo constant
 STAGE_PREFIX = "/prod/v1"
-MESSAGE_LIMIT = 1000  # sim choice: the vendor documents no maximum for ``limit``
 TOKEN_PATH = "/auth/client-token"
 
 ROUTES: tuple[tuple[str, str, str], ...] = (

@@ -22,10 +22,8 @@ import numpy as np
 from .._clock import Clock
 from ._signals import DAY, STREAMS, Context, Stream, uniform
 
-__all__ = ["ALLOWED_COMMAND_IDS", "PRODUCTS", "Alert", "Building", "Thing", "World"]
+__all__ = ["PRODUCTS", "Alert", "Building", "Thing", "World"]
 
-ALLOWED_COMMAND_IDS = (1500, 1501, 12200, 13200)
-INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retired")
 HISTORY_DAYS = 40
 LOST_MESSAGE_SHARE = 0.01  # radio links lose a few reports
 BATTERY_LOW = 15
