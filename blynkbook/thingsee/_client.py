@@ -40,7 +40,6 @@ from ._windows import Message, dedupe, pull_window, split_range
 
 if TYPE_CHECKING:
     from blynkbook.cache import ResponseCache
-    from blynkbook.sim.thingsee import ThingseeSim
 
 __all__ = ["INSTALLATION_STATUSES", "Thingsee"]
 
@@ -138,7 +137,7 @@ class Thingsee:
         *,
         client_id: str,
         cache: ResponseCache | NoCache | None = None,
-        demo: ThingseeSim | None = None,
+        demo: Any = None,  # the embedded ThingseeSim, as for Blynk; a facade never imports sim
         now: Callable[[], float] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
         message_window: int = 2 * DAY,
