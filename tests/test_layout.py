@@ -34,9 +34,6 @@ KNOWN_LONG_MODULES_PENDING_SPLIT: frozenset[str] = frozenset(
         "blynkbook/panels/history.py",
         "blynkbook/cache/_cache.py",
         "blynkbook/transport/_session.py",
-        "blynkbook/sim/blynk/datastreams.py",
-        "blynkbook/sim/blynk/devices.py",
-        "blynkbook/sim/thingsee/_app.py",
     }
 )
 

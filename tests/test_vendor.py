@@ -20,7 +20,9 @@ from blynkbook.sim.blynk import datastreams as sim_datastreams
 from blynkbook.sim.blynk import devices as sim_devices
 from blynkbook.sim.blynk import params as sim_params
 from blynkbook.sim.blynk import records as sim_records
+from blynkbook.sim.blynk import values as sim_values
 from blynkbook.sim.thingsee import _app as sim_thingsee
+from blynkbook.sim.thingsee import _params as sim_thingsee_params
 from blynkbook.sim.thingsee import _world as sim_thingsee_world
 from blynkbook.thingsee import _client as thingsee_client
 from blynkbook.thingsee import _commands, _fields
@@ -106,14 +108,14 @@ SHARED = [
     (sim_params, "MAX_PAGE_SIZE", B.MAX_PAGE_SIZE),
     (sim_datastreams, "MAX_BATCH_DEVICES", B.MAX_BATCH_DEVICES),
     (writes, "MAX_STRING_BYTES", B.MAX_STRING_BYTES),
-    (sim_datastreams, "MAX_STRING_BYTES", B.MAX_STRING_BYTES),
+    (sim_values, "MAX_STRING_BYTES", B.MAX_STRING_BYTES),
     (writes, "MAX_PROPERTY_CHARS", B.MAX_PROPERTY_CHARS),
     (sim_datastreams, "MAX_PROPERTY_CHARS", B.MAX_PROPERTY_CHARS),
     (admin, "MAX_EVENT_DESCRIPTION", B.MAX_EVENT_DESCRIPTION),
     (sim_devices, "MAX_EVENT_DESCRIPTION", B.MAX_EVENT_DESCRIPTION),
     (sim_devices, "MAX_QUERY", B.MAX_QUERY),
     (_commands, "ALLOWED_COMMAND_IDS", T.ALLOWED_COMMAND_IDS),
-    (sim_thingsee, "ALLOWED_COMMAND_IDS", T.ALLOWED_COMMAND_IDS),
+    (sim_thingsee_params, "ALLOWED_COMMAND_IDS", T.ALLOWED_COMMAND_IDS),
     (thingsee_client, "INSTALLATION_STATUSES", T.INSTALLATION_STATUSES),
     (sim_thingsee, "INSTALLATION_STATUSES", T.INSTALLATION_STATUSES),
     (sim_thingsee, "MESSAGE_LIMIT", T.MESSAGE_LIMIT),

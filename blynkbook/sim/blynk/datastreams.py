@@ -3,8 +3,6 @@ template-schema endpoints."""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +12,10 @@ from ...vendor.blynk import (
     MAX_BATCH_UPDATES,
     MAX_IMPORT_POINTS,
     MAX_PROPERTY_CHARS,
-    MAX_STRING_BYTES,
     PROPERTY_NAMES,
 )
 from .._http import HTTPFailure, Request, Response, Router
+from .batch import Batch
 from .params import (
     Caller,
     body_int,
@@ -25,7 +23,6 @@ from .params import (
     caller,
     int_arg,
     int_list_arg,
-    json_int,
     optional_int_arg,
     page_args,
     paged,
@@ -35,100 +32,13 @@ from .params import (
 )
 from .records import DatastreamDef, Device, LogEntry, Template
 from .signals import DAY_MS
+from .values import BadValue, check_property, coerce_value, json_number
 from .world import World
 
-__all__ = ["DatastreamEndpoints", "coerce_value"]
+__all__ = ["DatastreamEndpoints"]
 
 API = "/api/v1/organization"
 MAX_IMPORT_PER_DAY = 10_000
-MAX_SKIPPED_ROWS = 100
-COLOR_PROPERTIES = frozenset(
-    {"color", "onBackColor", "offBackColor", "onColor", "offColor", "backColor"}
-)
-NUMERIC_PROPERTIES = frozenset(
-    {"min", "max", "step", "maximumFractionDigits", "opacity", "scale", "rotation"}
-)
-COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
-_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-COUNTERS = (
-    "invalidRowSize",
-    "nullDeviceId",
-    "nonNumericDeviceId",
-    "deviceNotFound",
-    "noAccessToDevice",
-    "wrongProduct",
-)
-
-
-class BadValue(ValueError):
-    """A value that does not fit its datastream; the text says why."""
-
-
-def _number(raw: Any) -> float:
-    if isinstance(raw, bool):
-        raise BadValue(f"{raw!r} is not a number")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    elif isinstance(raw, str):
-        if not _DECIMAL.fullmatch(raw):  # float() would take "1_0", " 1" and "١"
-            raise BadValue(f"{raw!r} is not a number")
-        value = float(raw)
-    else:
-        raise BadValue(f"{raw!r} is not a number")
-    if not math.isfinite(value):
-        raise BadValue(f"{raw!r} is not a finite number")
-    return value
-
-
-def _in_range(ds: DatastreamDef, value: float) -> float:
-    low = -math.inf if ds.min is None else ds.min
-    high = math.inf if ds.max is None else ds.max
-    if not low <= value <= high:
-        raise BadValue(f"{value:g} is outside {ds.label}'s range {low:g}..{high:g}")
-    return value
-
-
-def coerce_value(ds: DatastreamDef, raw: Any) -> Any:
-    """The stored form of ``raw`` for ``ds``, or :class:`BadValue`.
-
-    >>> from blynkbook.sim.blynk.records import DatastreamDef
-    >>> coerce_value(DatastreamDef(1, "T", "t", "v0", "DOUBLE", min=0, max=50), "21.5")
-    21.5
-    """
-    if ds.type == "STRING":
-        if not isinstance(raw, str | int | float) or isinstance(raw, bool):
-            raise BadValue(f"{raw!r} is not a string")
-        text = str(raw)
-        if len(text.encode()) > MAX_STRING_BYTES:
-            raise BadValue(f"string value is longer than {MAX_STRING_BYTES} bytes")
-        return text
-    if ds.type == "LOCATION":
-        if not isinstance(raw, list | tuple) or len(raw) != 2:
-            raise BadValue(f"{raw!r} is not a [longitude, latitude] pair")
-        lon, lat = _number(raw[0]), _number(raw[1])
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise BadValue(f"[{lon:g}, {lat:g}] is not a valid [longitude, latitude]")
-        return [lon, lat]
-    if ds.type == "ENUM":
-        by_label = {label: key for key, label in ds.enum_values}
-        if isinstance(raw, str) and raw in by_label:
-            return float(by_label[raw])
-        names = ", ".join(f"{k}={v}" for k, v in ds.enum_values)
-        try:
-            value = _number(raw)
-        except BadValue:
-            value = math.nan
-        if value not in {float(k) for k, _ in ds.enum_values}:
-            raise BadValue(f"{raw!r} is not one of {ds.label}'s values ({names})")
-        return value
-    value = _in_range(ds, _number(raw))
-    if ds.type == "INT" and not value.is_integer():
-        raise BadValue(f"{raw!r} is not an integer")
-    return value
-
-
-def _json_number(ds: DatastreamDef, value: float) -> float | int:
-    return int(value) if ds.type in ("INT", "ENUM") and value.is_integer() else value
 
 
 class DatastreamEndpoints:
@@ -167,7 +77,7 @@ class DatastreamEndpoints:
         now = self.world.now_ms()
         if ds.keeps_history:
             self.world.history.add(device.id, ds.id, now, float(value))
-            logged = _json_number(ds, float(value))
+            logged = json_number(ds, float(value))
         else:
             device.values[ds.id] = (value, now)
             logged = value
@@ -212,7 +122,7 @@ class DatastreamEndpoints:
         total, points = self.world.history.query(
             device, ds, start, end, self.world.now_ms(), page * size, size
         )
-        content = [{"value": _json_number(ds, v), "createdAt": ts} for ts, v in points]
+        content = [{"value": json_number(ds, v), "createdAt": ts} for ts, v in points]
         return Response.json({"content": content, "totalElements": total})
 
     # writes --------------------------------------------------------------------
@@ -270,7 +180,7 @@ class DatastreamEndpoints:
             )
         if not all(isinstance(f, str) for f in fields):
             raise HTTPFailure(400, "Invalid fields: every field must be a string.")
-        batch = _Batch(self.world, who, fields)
+        batch = Batch(self.world, who, fields)
         accepted = []  # every row is checked before anything is stored
         for number, row in enumerate(updates):
             device = batch.check_row(number, row)
@@ -352,7 +262,7 @@ class DatastreamEndpoints:
             raise HTTPFailure(
                 400, f"Property value is {len(value)} characters; at most {MAX_PROPERTY_CHARS}."
             )
-        _check_property(str(name), value)
+        check_property(str(name), value)
         device.properties.setdefault(ds.id, {})[str(name)] = value
         return Response.empty()
 
@@ -373,16 +283,6 @@ class DatastreamEndpoints:
         raise HTTPFailure(404, "Template is not found.")
 
 
-def _check_property(name: str, value: str) -> None:
-    if name in COLOR_PROPERTIES and not COLOR.fullmatch(value):
-        raise HTTPFailure(400, f"Invalid color {value!r} for {name}: #RRGGBB expected.")
-    if name in NUMERIC_PROPERTIES:
-        try:
-            _number(value)
-        except BadValue:
-            raise HTTPFailure(400, f"Invalid number {value!r} for {name}.") from None
-
-
 def _datastream_key(key: str) -> int:
     """A key of the ``values`` map: a datastream id written as ASCII digits, else 400.
 
@@ -395,73 +295,3 @@ def _datastream_key(key: str) -> int:
         raise HTTPFailure(
             400, f"Invalid request body: 'values' key {key!r} is not a datastream id."
         ) from None
-
-
-def _row_device_id(raw: Any) -> int | None:
-    """A batch row's device id: a JSON integer, or a string of ASCII digits (int32)."""
-    if isinstance(raw, str):
-        try:
-            return parse_int(raw, "deviceId")
-        except HTTPFailure:
-            return None
-    return json_int(raw, "deviceId")
-
-
-class _Batch:
-    """Row checks and the skip report of one batch-update request."""
-
-    def __init__(self, world: World, who: Caller, fields: list[str]) -> None:
-        self.world, self.who, self.fields = world, who, fields
-        self.visible = world.descendants(who.org_id)
-        self.template: Template | None = None
-        self.columns: list[DatastreamDef] = []
-        self.counters = dict.fromkeys(COUNTERS, 0)
-        self.reasons: list[str] = []
-
-    def _skip(self, counter: str, reason: str) -> None:
-        self.counters[counter] += 1
-        if len(self.reasons) < MAX_SKIPPED_ROWS:
-            self.reasons.append(reason)
-
-    def check_row(self, number: int, row: Any) -> Device | None:
-        """The row's device when the row can land, else None (and the skip is counted)."""
-        if not isinstance(row, list) or len(row) != len(self.fields):
-            self._skip("invalidRowSize", f"row {number}: expected {len(self.fields)} values")
-            return None
-        raw_id = row[0]
-        if raw_id is None:
-            self._skip("nullDeviceId", f"row {number}: deviceId is null")
-            return None
-        device_id = _row_device_id(raw_id)
-        if device_id is None:
-            self._skip("nonNumericDeviceId", f"row {number}: deviceId {raw_id!r} is not a number")
-            return None
-        device = self.world.devices.get(device_id)
-        if device is None or device.org_id not in self.visible:
-            self._skip("deviceNotFound", f"row {number}: device {raw_id} is not found")
-            return None
-        if self.template is None:
-            self._bind(device.template)
-        if self.template is not None and device.template.id != self.template.id:
-            self._skip("wrongProduct", f"row {number}: device {raw_id} is another product")
-            return None
-        return device
-
-    def _bind(self, template: Template) -> None:
-        for label in self.fields[1:]:
-            ds = template.by_label(label)
-            if ds is None:
-                raise HTTPFailure(
-                    400, f"Invalid fields: {template.name} has no datastream labelled {label!r}."
-                )
-            self.columns.append(ds)
-        self.template = template
-
-    def report(self, debug: bool) -> Response:
-        if self.template is None:
-            raise HTTPFailure(400, "No valid device found in the batch to derive the product.")
-        if not any(self.counters.values()):
-            return Response.empty()
-        if debug:
-            return Response.json({"skippedRows": self.reasons})
-        return Response.json(self.counters)

@@ -15,14 +15,22 @@ import itertools
 import json
 from collections.abc import Callable
 from datetime import datetime
-from http import HTTPStatus
 from typing import Any
 
-from ...vendor.thingsee import ALLOWED_COMMAND_IDS, INSTALLATION_STATUSES, MESSAGE_LIMIT
+from ...vendor.thingsee import INSTALLATION_STATUSES, MESSAGE_LIMIT
 from .._clock import Clock
 from .._faults import Faults, RateLimiter
 from .._http import HTTPFailure, Request, Response, Router
 from .._wsgi import WSGIApp
+from ._params import (
+    check_command,
+    data,
+    failure,
+    id_set,
+    int_arg,
+    json_object,
+    valid_group_id,
+)
 from ._world import World
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "MESSAGE_LIMIT", "STAGE_PREFIX", "ThingseeSim"]
@@ -51,18 +59,6 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/things/{tuid}/group", "_get_thing_group"),
     ("POST", "/things/{tuid}/group", "_set_thing_group"),
 )
-
-
-def failure(
-    status: int, message: str, *, headers: list[tuple[str, str]] | None = None
-) -> HTTPFailure:
-    """An error in the vendor's shape: ``{"statusCode", "error", "message"}``.
-
-    >>> failure(404, "Thing X not found").body["error"]
-    'Not Found'
-    """
-    body = {"statusCode": status, "error": HTTPStatus(status).phrase, "message": message}
-    return HTTPFailure(status, message, body=body, headers=headers or [])
 
 
 def api_path(path: str) -> str:
@@ -194,32 +190,32 @@ class ThingseeSim(WSGIApp):
         known = self._clients.get(body["client_id"])
         if known is None or not hmac.compare_digest(known, body["client_secret"]):
             raise failure(401, "Invalid client credentials")
-        return _data({"token": self._issue_token(body["client_id"])})
+        return data({"token": self._issue_token(body["client_id"])})
 
     def _list_groups(self, request: Request) -> Response:
         text = (request.arg("q") or "").lower()
-        limit = _int_arg(request, "limit", low=1)
+        limit = int_arg(request, "limit", low=1)
         rows = [
             {"group_id": gid, "group_description": desc}
             for gid, desc in sorted(self.world.groups.items())
             if text in gid.lower() or text in desc.lower()
         ]
-        return _data(rows if limit is None else rows[:limit])
+        return data(rows if limit is None else rows[:limit])
 
     def _create_group(self, request: Request) -> Response:
-        body = _json_object(request)
-        group_id = _valid_group_id(body.get("group_id"))
+        body = json_object(request)
+        group_id = valid_group_id(body.get("group_id"))
         description = body.get("group_description", "")
         if not isinstance(description, str):
             raise failure(400, "group_description must be a string")
         if group_id in self.world.groups:
             raise failure(409, f"Group {group_id} already exists")
         self.world.groups[group_id] = description
-        return _data({"group_id": group_id, "group_description": description})
+        return data({"group_id": group_id, "group_description": description})
 
     def _rename_group(self, request: Request) -> Response:
         old = self._existing_group(request.state["params"]["groupid"])
-        new = _valid_group_id(_json_object(request).get("group_id"))
+        new = valid_group_id(json_object(request).get("group_id"))
         if new in self.world.groups:
             raise failure(409, f"Group {new} already exists")
         self.world.groups = {
@@ -228,7 +224,7 @@ class ThingseeSim(WSGIApp):
         for thing in self.world.things.values():
             if thing.group_id == old:
                 thing.group_id = new
-        return _data({"group_id": new, "old": old, "renamed": True})
+        return data({"group_id": new, "old": old, "renamed": True})
 
     def _delete_group(self, request: Request) -> Response:
         group_id = self._existing_group(request.state["params"]["groupid"])
@@ -236,47 +232,47 @@ class ThingseeSim(WSGIApp):
         if members:
             raise failure(409, f"Group {group_id} still has {len(members)} things; move them first")
         del self.world.groups[group_id]
-        return _data({"group_id": group_id, "deleted": True})
+        return data({"group_id": group_id, "deleted": True})
 
     def _group_things(self, request: Request) -> Response:
         group_id = self._existing_group(request.state["params"]["groupid"])
-        return _data({"group_id": group_id, "tuids": self.world.group_tuids(group_id)})
+        return data({"group_id": group_id, "tuids": self.world.group_tuids(group_id)})
 
     def _all_alerts(self, request: Request) -> Response:
-        return _data({"alerting_tuids": self.world.active_alert_tuids()})
+        return data({"alerting_tuids": self.world.active_alert_tuids()})
 
     def _alert_count(self, request: Request) -> Response:
-        return _data({"alert_count": str(len(self.world.active_alert_tuids()))})
+        return data({"alert_count": str(len(self.world.active_alert_tuids()))})
 
     def _thing_info(self, request: Request) -> Response:
-        return _data(self.world.info(self._thing(request)))
+        return data(self.world.info(self._thing(request)))
 
     def _thing_alerts(self, request: Request) -> Response:
         tuid = self._thing(request)
-        from_s, to_s = _int_arg(request, "from", low=0), _int_arg(request, "to", low=0)
-        return _data(self.world.thing_alerts(tuid, from_s, to_s))
+        from_s, to_s = int_arg(request, "from", low=0), int_arg(request, "to", low=0)
+        return data(self.world.thing_alerts(tuid, from_s, to_s))
 
     def _messages(self, request: Request) -> Response:
         tuid = self._thing(request)
-        limit = _int_arg(request, "limit", low=1, high=MESSAGE_LIMIT)
+        limit = int_arg(request, "limit", low=1, high=MESSAGE_LIMIT)
         if limit is None:
             raise failure(400, "limit is required")
         found = self.world.messages(
             tuid,
-            _int_arg(request, "from", low=0),
-            _int_arg(request, "to", low=0),
-            _id_set(request, "messageid"),
-            _id_set(request, "eventid"),
+            int_arg(request, "from", low=0),
+            int_arg(request, "to", low=0),
+            id_set(request, "messageid"),
+            id_set(request, "eventid"),
         )
-        return _data(
+        return data(
             found[::-1][:limit]
         )  # sim choice: newest first, like the vendor's apps read them
 
     def _list_commands(self, request: Request) -> Response:
         tuid = self._thing(request)
-        ids, events = _id_set(request, "messageid"), _id_set(request, "eventid")
-        lo, hi = _int_arg(request, "from", low=0), _int_arg(request, "to", low=0)
-        limit = _int_arg(request, "limit", low=1)
+        ids, events = id_set(request, "messageid"), id_set(request, "eventid")
+        lo, hi = int_arg(request, "from", low=0), int_arg(request, "to", low=0)
+        limit = int_arg(request, "limit", low=1)
         rows = [
             c
             for c in self.world.commands[tuid]
@@ -285,7 +281,7 @@ class ThingseeSim(WSGIApp):
             and (lo is None or c["timestamp"] >= lo)
             and (hi is None or c["timestamp"] <= hi)
         ]
-        return _data(rows if limit is None else rows[-limit:])  # chronological, as documented
+        return data(rows if limit is None else rows[-limit:])  # chronological, as documented
 
     def _send_commands(self, request: Request) -> Response:
         tuid = self._thing(request)
@@ -293,38 +289,38 @@ class ThingseeSim(WSGIApp):
         if not isinstance(body, list) or not body or not all(isinstance(c, dict) for c in body):
             raise failure(400, "Body must be a non-empty array of command objects")
         for command in body:
-            _check_command(command)
+            check_command(command)
         responsible = request.state["client_id"]
         sent = [self.world.record_command(tuid, c, responsible) for c in body]
-        return _data({"responsible": responsible, "commands": sent})
+        return data({"responsible": responsible, "commands": sent})
 
     def _list_installations(self, request: Request) -> Response:
         tuid = self._thing(request)
-        limit = _int_arg(request, "limit", low=1)
+        limit = int_arg(request, "limit", low=1)
         newest_first = self.world.installations[tuid][::-1]
-        return _data(newest_first if limit is None else newest_first[:limit])
+        return data(newest_first if limit is None else newest_first[:limit])
 
     def _set_installation(self, request: Request) -> Response:
         tuid = self._thing(request)
-        status = _json_object(request).get("installation_status")
+        status = json_object(request).get("installation_status")
         if status not in INSTALLATION_STATUSES:
             allowed = ", ".join(INSTALLATION_STATUSES)
             raise failure(400, f"Invalid installation_status {status!r}; allowed: {allowed}")
         self.world.record_installation(tuid, status, request.state["client_id"])
-        return _data({"tuid": tuid, "installation_status": status})
+        return data({"tuid": tuid, "installation_status": status})
 
     def _get_thing_group(self, request: Request) -> Response:
         tuid = self._thing(request)
-        return _data({"group_id": self.world.things[tuid].group_id, "tuid": tuid})
+        return data({"group_id": self.world.things[tuid].group_id, "tuid": tuid})
 
     def _set_thing_group(self, request: Request) -> Response:
         tuid = self._thing(request)
-        group_id = _json_object(request).get("group_id")
+        group_id = json_object(request).get("group_id")
         if not isinstance(group_id, str) or not group_id:
             raise failure(400, "group_id is required")
         self._existing_group(group_id)
         self.world.things[tuid].group_id = group_id
-        return _data({"group_id": group_id, "tuid": tuid})
+        return data({"group_id": group_id, "tuid": tuid})
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -340,10 +336,6 @@ class ThingseeSim(WSGIApp):
         return group_id
 
 
-def _data(payload: Any) -> Response:
-    return Response.json({"data": payload})
-
-
 def _b64(obj: dict[str, Any]) -> str:
     raw = json.dumps(obj, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -354,55 +346,3 @@ def _bearer(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def _json_object(request: Request) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise failure(400, "Body must be a JSON object")
-    return body
-
-
-def _int_arg(request: Request, name: str, *, low: int, high: int | None = None) -> int | None:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise failure(400, f"{name} must be an integer, got {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise failure(400, f"{name} must be {limit}, got {value}")
-    return value
-
-
-def _id_set(request: Request, name: str) -> set[int] | None:
-    values = request.args(name)
-    if not values:
-        return None
-    try:
-        return {int(v) for v in values}
-    except ValueError:
-        raise failure(400, f"{name} must be a comma-separated list of numbers") from None
-
-
-def _valid_group_id(group_id: object) -> str:
-    if not isinstance(group_id, str) or not group_id:
-        raise failure(400, "group_id is required")
-    if any(c.isspace() for c in group_id):
-        raise failure(400, "group_id must not contain whitespaces")
-    if group_id == "unassigned":
-        raise failure(400, "group_id must not be named unassigned")
-    return group_id
-
-
-def _check_command(command: dict[str, Any]) -> None:
-    for key in ("tsmId", "tsmEv"):
-        if not isinstance(command.get(key), int) or isinstance(command.get(key), bool):
-            raise failure(400, f"{key} is required and must be a number")
-    if command["tsmId"] not in ALLOWED_COMMAND_IDS:
-        allowed = ", ".join(map(str, ALLOWED_COMMAND_IDS))
-        raise failure(
-            400, f"Message id {command['tsmId']} is not allowed; allowed message ids are {allowed}"
-        )
