@@ -19,17 +19,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._cache import (
+    from ._cache import ResponseCache
+    from ._info import CacheInfo
+    from ._off import DEMO_NOT_CACHED, NoCache, check_cache_setting, demo_cache
+    from ._open import open_cache
+    from ._setting import (
         DEFAULT_CACHE_NAME,
         OFFLINE_ENV,
         CacheSetting,
-        ResponseCache,
         default_cache_path,
         offline_from_env,
-        open_cache,
     )
-    from ._info import CacheInfo
-    from ._off import DEMO_NOT_CACHED, NoCache, check_cache_setting, demo_cache
     from .policy import (
         BLYNK_READS,
         BLYNK_WRITES,
@@ -70,13 +70,13 @@ __all__ = [
 ]
 
 _HOME_OF = {  # name → the submodule that defines it
-    "DEFAULT_CACHE_NAME": "._cache",
-    "OFFLINE_ENV": "._cache",
-    "CacheSetting": "._cache",
+    "DEFAULT_CACHE_NAME": "._setting",
+    "OFFLINE_ENV": "._setting",
+    "CacheSetting": "._setting",
     "ResponseCache": "._cache",
-    "default_cache_path": "._cache",
-    "offline_from_env": "._cache",
-    "open_cache": "._cache",
+    "default_cache_path": "._setting",
+    "offline_from_env": "._setting",
+    "open_cache": "._open",
     "CacheInfo": "._info",
     "NoCache": "._off",
     "DEMO_NOT_CACHED": "._off",

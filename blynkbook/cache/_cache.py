@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, cast
 from urllib.parse import urlsplit
 
 import httpx
-import platformdirs
 import requests
 import requests_cache
-from requests.adapters import HTTPAdapter
 from requests_cache.models.response import CachedResponse
 
 from blynkbook.errors import CacheFileError
 
-from ._files import cache_file, move_aside, open_modes, size_on_disk, unopenable
+from ._files import cache_file, size_on_disk
 from ._health import Health
-from ._info import CacheInfo
-from ._off import NoCache, check_cache_setting
-from ._sqlite import GuardedCache, OpenMode, Table, is_damage
-from ._storage import JSON_SERIALIZER, read_row, response_is_storable, strip_secret_fields
+from ._info import CacheInfo, Stats
+from ._session import IGNORED_PARAMETERS, cached_session, open_storage, start_afresh
+from ._setting import default_cache_path, offline_from_env
+from ._sqlite import GuardedCache, OpenMode, is_damage
+from ._storage import JSON_SERIALIZER, read_row
 from .keys import (
     KeyParts,
     account_scope,
@@ -39,124 +35,19 @@ from .keys import (
     parse_key,
     redact_url,
     request_key,
+    stale_keys,
 )
 from .policy import DEFAULT_POLICY, Invalidation, Policy, ReadRule
 from .transport import CachedTransport
 
-__all__ = [
-    "DEFAULT_BUSY_TIMEOUT",
-    "DEFAULT_CACHE_NAME",
-    "OFFLINE_ENV",
-    "CacheInfo",
-    "CacheSetting",
-    "ResponseCache",
-    "default_cache_path",
-    "offline_from_env",
-    "open_cache",
-]
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "CacheInfo", "ResponseCache"]
 
-DEFAULT_CACHE_NAME: Final = "responses.sqlite"
-#: ``BLYNKBOOK_OFFLINE=1`` turns offline replay on for every cache.
-OFFLINE_ENV: Final = "BLYNKBOOK_OFFLINE"
-IGNORED_PARAMETERS: Final = (*requests_cache.DEFAULT_IGNORED_PARAMS, "authorization", "token")
-_READ_MMAP_BYTES: Final = 256 * 2**20
-_POOL_SIZE: Final = 32  # above the facade's fan-out, so urllib3 never discards connections
 #: Seconds a save or an invalidation waits for another process's write lock.
 DEFAULT_BUSY_TIMEOUT: Final = 5.0
-
-# requests-cache logs stale fallbacks as warnings with tracebacks; in a notebook those would
-# land on stderr. The cache reports staleness through response extensions instead.
-_quiet = logging.getLogger("requests_cache")
-_quiet.addHandler(logging.NullHandler())
-_quiet.propagate = False
-
-
-#: What ``connect(cache=...)`` takes: None or True (the default file), False (no cache), a path.
-CacheSetting = bool | str | Path | None
-
-
-def default_cache_path() -> Path:
-    """``$BLYNKBOOK_CACHE_DIR/responses.sqlite`` when that is set, else
-    ``<user cache dir>/blynkbook/responses.sqlite`` (platformdirs)."""
-    chosen = os.environ.get("BLYNKBOOK_CACHE_DIR", "").strip()
-    folder = Path(chosen).expanduser() if chosen else platformdirs.user_cache_path("blynkbook")
-    return folder / DEFAULT_CACHE_NAME
-
-
-def offline_from_env(environ: Mapping[str, str] = os.environ) -> bool:
-    """True when ``BLYNKBOOK_OFFLINE`` is set to 1/true/yes/on.
-
-    >>> offline_from_env({"BLYNKBOOK_OFFLINE": "1"}), offline_from_env({})
-    (True, False)
-    """
-    return environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def open_cache(
-    setting: CacheSetting,
-    *,
-    server: str,
-    client_id: str,
-    offline: bool = False,
-    policy: Policy = DEFAULT_POLICY,
-) -> ResponseCache | NoCache:
-    """The cache a ``connect()`` for a real server asks for; a falsy :class:`NoCache` for
-    ``cache=False`` (offline replay always needs one: then the default file).
-
-    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x")
-    <NoCache: cache=False>
-    """
-    check_cache_setting(setting)
-    if setting is False and not offline:
-        return NoCache("cache=False")
-    path = None if setting is None or isinstance(setting, bool) else Path(setting).expanduser()
-    return ResponseCache(path, server=server, client_id=client_id, offline=offline, policy=policy)
-
-
-def _inode(path: Path) -> int | None:
-    try:
-        return path.stat().st_ino
-    except OSError:
-        return None
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class _Stats:
-    """Hits and misses this session, per endpoint; safe across threads."""
-
-    hits: Counter[str] = field(default_factory=Counter)
-    misses: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, endpoint: str, *, from_cache: bool) -> None:
-        with self.lock:
-            (self.hits if from_cache else self.misses)[endpoint] += 1
-
-    def reset(self) -> None:
-        with self.lock:
-            self.hits.clear()
-            self.misses.clear()
-
-
-class _ScrubbingAdapter(HTTPAdapter):
-    """Removes credential fields from bodies of cacheable reads as they arrive, so the
-    caller and the disk see the same (token-free) answer."""
-
-    def __init__(self, should_scrub: Callable[[str], bool]) -> None:
-        super().__init__(pool_connections=4, pool_maxsize=_POOL_SIZE)
-        self._should_scrub = should_scrub
-
-    def send(
-        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        response = super().send(request, *args, **kwargs)
-        if request.url and self._should_scrub(request.url):
-            response._content = strip_secret_fields(response.content or b"")
-        return response
 
 
 class ResponseCache:
@@ -199,11 +90,13 @@ class ResponseCache:
         self._offline = offline or offline_from_env()
         self._scope = account_scope(server, client_id)
         self._now = now or _utcnow
-        self._stats = _Stats()
+        self._stats = Stats()
         self._timeout = busy_timeout
         self._health = Health(self.path, self._apply_invalidations)
         self._reopening = threading.RLock()
-        self._session, self._rows = self._open_storage()
+        self._session, self._rows, self._inode = open_storage(
+            self.path, offline=self._offline, timeout=busy_timeout, session=self._open_session
+        )
         if self.mode != "rw" and not self._offline:
             self._health.warn_once(
                 "open",
@@ -362,8 +255,7 @@ class ResponseCache:
         except sqlite3.Error as exc:
             self.storage_failed(exc, "read")
             endpoints = Counter()
-        with self._stats.lock:
-            hits, misses = sum(self._stats.hits.values()), sum(self._stats.misses.values())
+        hits, misses = self._stats.totals()
         return CacheInfo(
             path=str(self.path),
             server=redact_url(self.server),
@@ -403,12 +295,7 @@ class ResponseCache:
     def __enter__(self) -> ResponseCache:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -418,56 +305,15 @@ class ResponseCache:
 
     # -- opening, and starting again -----------------------------------------------------
 
-    def _open_storage(self) -> tuple[requests_cache.CachedSession, Table]:
-        """Open the file in the first mode that works (see ``open_modes``); a damaged file
-        is moved aside once and a fresh one started."""
-        moved = False
-        while True:
-            failure: sqlite3.Error | None = None
-            for mode in open_modes(self.path, offline=self._offline):
-                try:
-                    return self._open_in(mode)
-                except sqlite3.Error as exc:
-                    failure = exc
-                    if is_damage(exc):
-                        break
-            assert failure is not None
-            if moved or not is_damage(failure):
-                raise unopenable(self.path, failure) from None
-            move_aside(self.path, failure)
-            moved = True
-
-    def _open_in(self, mode: OpenMode) -> tuple[requests_cache.CachedSession, Table]:
-        session = self._open_session(mode)
-        # the same table, read raw: the warm-read fast path (lookup) parses rows itself
-        rows = Table(
-            self.path, table_name="responses", serializer=None, mode=mode,
-            timeout=self._timeout, create=False, mmap_bytes=_READ_MMAP_BYTES,
-        )  # fmt: skip
-        try:
-            with rows.connection() as con:
-                con.execute("SELECT count(*) FROM responses").fetchone()
-        except sqlite3.Error:
-            rows.close()
-            session.close()  # type: ignore[no-untyped-call]
-            raise
-        self._inode = _inode(self.path)
-        return session, rows
-
     def _recover_from_damage(self, exc: sqlite3.Error) -> None:
         """The file turned out damaged in use: move it aside (unless another thread or
         process did already) and carry on with a fresh one. If even that fails, the cache
         is off for the session: a call never fails because of its cache."""
         with self._reopening:
-            backend = self._backend
-            backend.close()
+            self._backend.close()
             self._rows.close()
             try:
-                if _inode(self.path) == self._inode:
-                    move_aside(self.path, exc)
-                backend.responses.init_db()
-                backend.redirects.init_db()
-                self._inode = _inode(self.path)
+                self._inode = start_afresh(self.path, self._backend, self._inode, exc)
             except (CacheFileError, sqlite3.Error, OSError) as failed:
                 self._health.turn_off(str(failed))
                 return
@@ -493,17 +339,9 @@ class ResponseCache:
             *(s.endpoints | (listings if s.lists_devices else frozenset()) for s in batch)
         )
 
-        def doomed(key: str) -> bool:
-            parts = parse_key(key)
-            return (
-                parts is not None
-                and parts.server == server
-                and bool(device_ids.intersection(parts.device_ids) or parts.endpoint in endpoints)
-            )
-
         scopes = invalidation_scopes(server, device_ids, endpoints)
         try:
-            return self._backend.invalidate(scopes, doomed)
+            return self._backend.invalidate(scopes, stale_keys(server, device_ids, endpoints))
         except sqlite3.Error as exc:
             if not is_damage(exc):
                 raise
@@ -519,23 +357,9 @@ class ResponseCache:
             self.path, serializer=JSON_SERIALIZER, mode=mode, timeout=self._timeout,
             on_error=self.storage_failed, scopes_of=self._scopes_of,
         )  # fmt: skip
-        session = requests_cache.CachedSession(
-            backend=backend,
-            allowable_methods=("GET", "HEAD"),
-            allowable_codes=(200,),
-            ignored_parameters=list(IGNORED_PARAMETERS),
-            key_fn=self._key,
-            filter_fn=response_is_storable,
-            expire_after=requests_cache.DO_NOT_CACHE,
-            stale_if_error=self._offline,  # online, the transport decides (5xx, no network)
-            only_if_cached=self._offline,
-            read_only=self._offline,
+        return cached_session(
+            backend, key_fn=self._key, scrub=self.cacheable, offline=self._offline
         )
-        adapter = _ScrubbingAdapter(self.cacheable)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.trust_env = False  # proxies and .netrc are httpx's business, not ours
-        return session
 
     def _servable(self, expired: bool, varies: bool) -> bool:
         """Whether a stored answer is served with no request: fresh (any age offline), and

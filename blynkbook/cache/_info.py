@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
 from blynkbook._summary import Summary
 
-__all__ = ["CacheInfo"]
+__all__ = ["CacheInfo", "Stats"]
 
 
 class CacheInfo(Summary):
@@ -27,3 +31,26 @@ class CacheInfo(Summary):
             f"  this session: {f['hits']} hits, {f['misses']} misses\n"
             f"  per endpoint: {per_endpoint}{trouble}>"
         )
+
+
+@dataclass
+class Stats:
+    """Hits and misses this session, per endpoint; safe across threads."""
+
+    hits: Counter[str] = field(default_factory=Counter)
+    misses: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, endpoint: str, *, from_cache: bool) -> None:
+        with self.lock:
+            (self.hits if from_cache else self.misses)[endpoint] += 1
+
+    def totals(self) -> tuple[int, int]:
+        """``(hits, misses)`` over every endpoint."""
+        with self.lock:
+            return sum(self.hits.values()), sum(self.misses.values())
+
+    def reset(self) -> None:
+        with self.lock:
+            self.hits.clear()
+            self.misses.clear()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -39,6 +39,7 @@ __all__ = [
     "request_digest",
     "request_key",
     "server_tag",
+    "stale_keys",
     "token_digest",
 ]
 
@@ -237,3 +238,24 @@ def invalidation_scopes(
         *(f"{server}:d:{i}" for i in sorted(device_ids)),
         *(f"{server}:e:{e}" for e in sorted(endpoints)),
     ]
+
+
+def stale_keys(
+    server: str, device_ids: frozenset[int], endpoints: frozenset[str]
+) -> Callable[[str], bool]:
+    """Which keys an invalidation drops: those of ``server`` (every account on it) that
+    name one of ``device_ids`` or belong to one of ``endpoints``.
+
+    >>> stale_keys("0123456789abcdef", frozenset({7}), frozenset())("unrelated")
+    False
+    """
+
+    def doomed(key: str) -> bool:
+        parts = parse_key(key)
+        return (
+            parts is not None
+            and parts.server == server
+            and bool(device_ids.intersection(parts.device_ids) or parts.endpoint in endpoints)
+        )
+
+    return doomed

@@ -52,9 +52,9 @@ def point(race: Race, r: int) -> int:
 
 def _slow_saves(delay: float) -> None:
     """The reader's kernel is busy: each answer waits ``delay`` before it is stored."""
-    from blynkbook.cache import _cache
+    from blynkbook.cache import _session
 
-    real = _cache._ScrubbingAdapter.send
+    real = _session.ScrubbingAdapter.send
 
     def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         response = real(self, request, *args, **kwargs)
@@ -62,7 +62,7 @@ def _slow_saves(delay: float) -> None:
             time.sleep(delay)
         return response
 
-    _cache._ScrubbingAdapter.send = send  # type: ignore[method-assign]
+    _session.ScrubbingAdapter.send = send  # type: ignore[method-assign]
 
 
 def read_rounds(race: Race, start: Any, done: Any, *, slow: bool = True) -> dict[str, int]:
