@@ -31,7 +31,6 @@ KNOWN_LONG_MODULES_PENDING_SPLIT: frozenset[str] = frozenset(
         "blynkbook/thingsee/_client.py",
         "blynkbook/store/_store.py",
         "blynkbook/panels/history.py",
-        "blynkbook/transport/_session.py",
     }
 )
 

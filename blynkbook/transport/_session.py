@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import ipaddress
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -20,7 +17,9 @@ from blynkbook.errors import InputError, RateLimitError, ServerError, TransportE
 from .._urls import DEMO_BASE_URLS, form_encoded
 from ._adaptive import AdaptiveLimiter
 from ._errors import error_from_response, transport_error
+from ._fanout import PROGRESS_THRESHOLD, always, run_in_turn, run_on_threads, wants_progress
 from ._redact import install_log_redaction, redact_url
+from ._reply import Failed, Reply, decode
 from ._retry import (
     MAX_RETRY_AFTER,
     MAX_WAIT,
@@ -47,8 +46,6 @@ R = TypeVar("R")
 
 # DEMO_BASE_URLS (from blynkbook._urls): plain http is fine there, nothing leaves the process.
 USER_AGENT = "blynkbook/0.1"
-#: A pull of more requests than this shows a progress bar unless told otherwise.
-PROGRESS_THRESHOLD = 20
 
 Params = Mapping[str, Any]
 #: A cache's fast path: a GET URL → its stored ``(body, stale)`` when that may be served
@@ -59,49 +56,6 @@ CacheLookup = Callable[[str], "tuple[bytes, bool] | None"]
 _RECORDINGS: contextvars.ContextVar[tuple[tuple[Session, list[Reply]], ...]] = (
     contextvars.ContextVar("blynkbook_recordings", default=())
 )
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One successful answer: parsed JSON (None when empty), status and cache flags.
-
-    ``content`` holds the raw body for callers that decode it themselves.
-    """
-
-    data: Any
-    status: int
-    from_cache: bool = False
-    stale: bool = False
-    content: bytes = field(default=b"", repr=False)
-
-    @classmethod
-    def from_response(cls, response: httpx.Response, *, raw: bool = False) -> Reply:
-        content = response.content
-        return cls(
-            data=None if raw else _decode(content, response.status_code),
-            status=response.status_code,
-            from_cache=bool(response.extensions.get("from_cache", False)),
-            stale=bool(response.extensions.get("stale", False)),
-            content=content,
-        )
-
-
-@dataclass(frozen=True)
-class Failed:
-    """A call of :meth:`Session.map_all` that did not give a result: the error it raised,
-    or None when it never ran because an earlier call's error stopped the rest."""
-
-    error: BaseException | None
-
-
-def _decode(content: bytes, status: int) -> Any:
-    """JSON body as Python; None for 204 or an empty body; text when it is not JSON."""
-    if status == 204 or not content.strip():
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", "replace")
 
 
 def _is_loopback(host: str) -> bool:
@@ -246,7 +200,7 @@ class Session:
         if hit is None:
             return None
         content, stale = hit
-        data = None if raw else _decode(content, 200)
+        data = None if raw else decode(content, 200)
         return self._noted(Reply(data, 200, from_cache=True, stale=stale, content=content))
 
     def send(
@@ -347,7 +301,7 @@ class Session:
 
         >>> session.map(lambda d: session.get(f"/devices/{d}").data, [1, 2, 3])  # doctest: +SKIP
         """
-        outcomes = self._fan_out(fn, items, desc=desc, progress=progress, stop=_always)
+        outcomes = self._fan_out(fn, items, desc=desc, progress=progress, stop=always)
         for outcome in outcomes:
             if isinstance(outcome, Failed) and outcome.error is not None:
                 raise outcome.error  # the first failure, which stopped the rest
@@ -390,41 +344,10 @@ class Session:
         work = list(items)
         with self.pull():
             if len(work) <= 1 and not progress:
-                return _run_in_turn(fn, work, stop)
-            return self._run_on_threads(fn, work, desc=desc, progress=progress, stop=stop)
-
-    def _run_on_threads(
-        self,
-        fn: Callable[[T], R],
-        work: list[T],
-        *,
-        desc: str | None,
-        progress: bool,
-        stop: Callable[[BaseException], bool],
-    ) -> list[R | Failed]:
-        bar = _progress_bar(len(work), desc) if progress else None
-        results: list[R | Failed] = [Failed(None)] * len(work)
-        workers = max(1, min(self.max_concurrency, len(work)))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blynkbook")
-        try:
-            index: dict[Future[R], int] = {
-                pool.submit(contextvars.copy_context().run, fn, item): i
-                for i, item in enumerate(work)
-            }
-            for future in as_completed(index):
-                error = future.exception()
-                results[index[future]] = future.result() if error is None else Failed(error)
-                if bar is not None:
-                    bar.update(1)
-                if error is not None and stop(error):
-                    for pending in index:
-                        pending.cancel()
-                    break
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            if bar is not None:
-                bar.close()
-        return results
+                return run_in_turn(fn, work, stop)
+            return run_on_threads(
+                fn, work, workers=self.max_concurrency, desc=desc, progress=progress, stop=stop
+            )
 
     def close(self) -> None:
         """Close the client and its connection pool."""
@@ -435,25 +358,6 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _always(error: BaseException) -> bool:
-    return True
-
-
-def _run_in_turn(
-    fn: Callable[[T], R], work: list[T], stop: Callable[[BaseException], bool]
-) -> list[R | Failed]:
-    results: list[R | Failed] = []
-    for item in work:
-        try:
-            results.append(fn(item))
-        except Exception as error:  # noqa: BLE001 - handed back as data, like the threads'
-            results.append(Failed(error))
-            if stop(error):
-                results.extend(Failed(None) for _ in work[len(results) :])
-                break
-    return results
 
 
 def _wait_refused(error: RateLimitError, retry_after: float, ceiling: float) -> RateLimitError:
@@ -472,19 +376,3 @@ def _wait_refused(error: RateLimitError, retry_after: float, ceiling: float) -> 
         url=error.url,
         body=error.body,
     )
-
-
-def wants_progress(setting: bool | None, requests: int) -> bool:
-    """Whether a pull of ``requests`` shows a progress bar: ``setting`` when given, else
-    only when it has more than :data:`PROGRESS_THRESHOLD` requests.
-
-    >>> wants_progress(None, 21), wants_progress(None, 20), wants_progress(True, 1)
-    (True, False, True)
-    """
-    return setting if setting is not None else requests > PROGRESS_THRESHOLD
-
-
-def _progress_bar(total: int, desc: str | None) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="req", leave=False)
