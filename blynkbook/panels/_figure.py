@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
 
+from ._fast_plotly import TEMPLATE
 from ._source import Series
 
 __all__ = [
@@ -105,6 +106,7 @@ def new_figure() -> go.FigureWidget:
     (neither covers the other or the data)."""
     return go.FigureWidget(
         layout={
+            "template": TEMPLATE,
             "autosize": True,
             "height": BASE_HEIGHT,
             "margin": {"l": 70, "r": 50, "t": 60, "b": 50},

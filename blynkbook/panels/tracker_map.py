@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._common import RANGE_PRESETS, StatusLine, device_label
+from ._fast_plotly import TEMPLATE
 from ._protocol import FleetClient
 from .picker import DevicePicker
 
@@ -202,6 +203,7 @@ class TrackerMap(widgets.VBox):  # type: ignore[misc]
         )
         self.figure = go.FigureWidget(
             layout={
+                "template": TEMPLATE,
                 "autosize": True,
                 "height": 480,
                 "margin": {"l": 0, "r": 0, "t": 0, "b": 0},

@@ -50,3 +50,19 @@ def test_panels_import_without_nbformat_and_fig_show_still_finds_it():
         "assert 'nbformat' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_panel_figures_use_the_small_template_not_plotly_default():
+    """Point 8: a dashboard never loads plotly's default template (~0.4 s CPU the first
+    time in a kernel); its figures carry the panels' own, with plotly's colours."""
+    code = (
+        "import blynkbook as bb, plotly.io as pio\n"
+        "from blynkbook.panels import explore\n"
+        "from blynkbook.panels._fast_plotly import TEMPLATE\n"
+        "board = explore(bb.connect('demo'))\n"
+        "board.picker.selected = (1,)\n"
+        "assert type(pio.templates._templates['plotly']).__name__ != 'Template'\n"
+        "for fig in (board.history.figure, board.map.figure):\n"
+        "    assert fig.layout.template.layout.colorway == tuple(TEMPLATE['layout']['colorway'])\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
