@@ -15,9 +15,14 @@
   mean with DuckDB (target: under 10 s for 100M) and the same aggregate through
   ``to_dask()`` on a ``distributed.LocalCluster``.
 
-Run: ``python benchmarks/bench_store.py [--points 10_000_000 100_000_000] [--skip-rerun]``
-(not collected by pytest). Figures go to benchmarks/results/bench_store.json. The machine
-is shared: run it alone when you can, and read the figures as noisy otherwise.
+Run: ``python benchmarks/bench_store.py [--points 10M 100M] [--skip-rerun] [--skip-cold]``
+(not collected by pytest; the default pull is 10M points, a few minutes). Each pull size
+is best run in a process of its own (``--skip-rerun --skip-cold --points 100M``), so the
+peak RSS is that pull's. ``--keep FOLDER`` pulls into that new folder and leaves the store
+there; ``--query FOLDER`` later runs only the DuckDB and Dask daily means over it (e.g. on
+a quiet machine). CPU seconds of the client and of the sim's process are reported apart,
+to show which side bounds the pull. Figures go to benchmarks/results/bench_store.json
+(``--out``). The machine is shared: read the figures with the load averages they carry.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
 import sys
 import tempfile
@@ -157,58 +163,116 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure_pull(points: int, dask_workers: int) -> dict[str, Any]:
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measure_pull(points: int, dask_workers: int, keep: Path | None) -> dict[str, Any]:
+    """Pull ``points`` into a store (``keep``: that folder, left in place; else a
+    temporary one), then the daily means over it."""
     devices_wanted = -(-points // (len(LABELS) * PULL_POINTS_A_SERIES))
     fleet = int(devices_wanted / 0.4) + 3
     queue: Any = mp.get_context("spawn").Queue()
     server = mp.get_context("spawn").Process(target=_serve, args=(fleet, queue), daemon=True)
     server.start()
     try:
-        url, client_id, secret, weather = queue.get(timeout=600)
+        url, client_id, secret, weather = queue.get(timeout=1800)
         devices = weather[:devices_wanted]
         start = NOW_MS - (PULL_POINTS_A_SERIES - 1) * STEP_MS
         with tempfile.TemporaryDirectory() as tmp:
+            folder = keep if keep is not None else Path(tmp)
             creds = Credentials(url, client_id, secret)
             session = Session(url, auth=OAuth2ClientCredentials(creds))
-            store = open_store(tmp, server=url, client_id=client_id)
+            store = open_store(folder, server=url, client_id=client_id)
             cloud = Blynk(session, server=url, client_id=client_id, now=lambda: NOW_MS,
                           store=store, progress=False)  # fmt: skip
+            cloud._history_series(devices, LABELS)  # look-ups before the clock starts
+            load_before = load_average()
             rss_before = peak_rss_mb()
+            cpu_before = cpu_s(os.getpid()), cpu_s(server.pid)
             seconds, report = timed(lambda: cloud.pull(devices, LABELS, start, NOW_MS))
+            client_cpu = cpu_s(os.getpid()) - cpu_before[0]
+            server_cpu = cpu_s(server.pid) - cpu_before[1]
             rss_after = peak_rss_mb()
+            load_after = load_average()
+            server.kill()
             fetched = int(report["points_fetched"].sum())
             assert isinstance(cloud.store, SeriesStore)
-            info = cloud.store.info()
-            store_ = cloud.store
-            daily = "SELECT device_id, {day} AS day, avg(value) FROM history GROUP BY ALL"
-            timed(lambda: store_.sql("SELECT 1").fetchall())  # DuckDB's first-use set-up
-            duck_s, rows = timed(
-                lambda: len(store_.sql(daily.format(day="date_trunc('day', time)")).fetchall())
-            )
-            epoch_s, epoch_rows = timed(
-                lambda: len(store_.sql(daily.format(day="epoch_ms(time) // 86400000")).fetchall())
-            )
-            assert epoch_rows == rows
-            dask_s, dask_rows = _dask_daily(cloud.store, dask_workers)
-            assert dask_rows == rows
+            figures = {
+                "points": fetched,
+                "series": len(devices) * len(LABELS),
+                "requests": int(report["requests"].sum()),
+                "pull s": round(seconds, 1),
+                "points/s": round(fetched / seconds),
+                "client CPU s (this process)": round(client_cpu, 1),
+                "server CPU s (the sim's process)": round(server_cpu, 1),
+                "client CPU us a point": round(client_cpu / fetched * 1e6, 2),
+                "server CPU us a point": round(server_cpu / fetched * 1e6, 2),
+                "peak RSS MB (this process, before the pull)": round(rss_before),
+                "peak RSS MB (this process, after the pull)": round(rss_after),
+                "load average before the pull (1, 5, 15 min)": load_before,
+                "load average after the pull (1, 5, 15 min)": load_after,
+                "store folder": str(cloud.store.folder) if keep is not None else "(removed)",
+                **measure_queries(cloud.store, dask_workers, fetched),
+            }
             cloud.close()
     finally:
         server.kill()
+    return figures
+
+
+def measure_queries(store: SeriesStore, dask_workers: int, points: int) -> dict[str, Any]:
+    """The per-device daily mean over every point of ``store``: DuckDB (two spellings of
+    the day), then Dask on a LocalCluster; bytes on disk a point."""
+    info = store.info()
+    daily = "SELECT device_id, {day} AS day, avg(value) FROM history GROUP BY ALL"
+    timed(lambda: store.sql("SELECT 1").fetchall())  # DuckDB's first-use set-up
+    load = load_average()
+    duck_s, rows = timed(
+        lambda: len(store.sql(daily.format(day="date_trunc('day', time)")).fetchall())
+    )
+    epoch_s, epoch_rows = timed(
+        lambda: len(store.sql(daily.format(day="epoch_ms(time) // 86400000")).fetchall())
+    )
+    assert epoch_rows == rows
+    rss_duck = peak_rss_mb()
+    dask_s, dask_rows = _dask_daily(store, dask_workers)
+    assert dask_rows == rows
     return {
-        "points": fetched,
-        "series": len(devices) * len(LABELS),
-        "requests": int(report["requests"].sum()),
-        "pull s": round(seconds, 1),
-        "points/s": round(fetched / seconds),
-        "peak RSS MB (this process, before the pull)": round(rss_before),
-        "peak RSS MB (this process, after the pull)": round(rss_after),
         "files": info["files"],
-        "bytes on disk / point": round(info["size_bytes"] / fetched, 2),
+        "bytes on disk / point": round(info["size_bytes"] / points, 2),
+        "load average before the queries": load,
         "DuckDB daily mean per device s (date_trunc on TIMESTAMPTZ)": round(duck_s, 2),
         "DuckDB daily mean per device s (epoch_ms // day)": round(epoch_s, 2),
+        "peak RSS MB after DuckDB": round(rss_duck),
         "daily rows": rows,
         f"dask LocalCluster({dask_workers} workers) daily mean s": round(dask_s, 2),
+        "load average after the queries": load_average(),
     }
+
+
+def stored(folder: Path) -> SeriesStore:
+    """The store a ``--keep`` run left in ``folder`` (its one account sub-folder)."""
+    catalogs = sorted(folder.glob("*/catalog.sqlite"))
+    if len(catalogs) != 1:
+        raise SystemExit(f"{folder}: expected one store (*/catalog.sqlite), found {len(catalogs)}")
+    return SeriesStore(catalogs[0].parent, server="(recorded by bench_store.py)")
+
+
+def points_arg(text: str) -> int:
+    """``10M``, ``100M``, ``2.5M``, ``500k`` or a plain number of points."""
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
+    number = text[:-1] if scale > 1 else text
+    try:
+        return int(float(number.replace("_", "")) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points") from None
 
 
 def _dask_daily(store: Any, workers: int) -> tuple[float, int]:
@@ -235,12 +299,24 @@ def _dask_daily(store: Any, workers: int) -> tuple[float, int]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, nargs="*", default=[10_000_000])
+    parser.add_argument("--points", type=points_arg, nargs="*", default=[10_000_000],
+                        help="pull sizes (10M, 100M, ...); none: no pull")  # fmt: skip
     parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--dask-workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="pull into this (new) folder and keep it")
+    parser.add_argument("--query", type=Path, help="only the daily means over a kept store")
+    parser.add_argument("--out", type=Path, default=RESULTS / "bench_store.json")
     args = parser.parse_args(argv)
     reports: dict[str, Any] = {}
+    if args.query is not None:
+        store = stored(args.query)
+        points = int(store.info()["points"])
+        reports["queries"] = {"points": points, **measure_queries(store, args.dask_workers, points)}
+        _show(f"daily means over {points:,} stored points", reports["queries"])
+        return _save(args.out, reports)
+    if args.keep is not None and (len(args.points) != 1 or any(args.keep.glob("*"))):
+        raise SystemExit(f"--keep {args.keep}: give one --points size and a new or empty folder")
     if not args.skip_rerun:
         reports["rerun"] = measure_rerun()
         _show("re-run of a relative window", reports["rerun"])
@@ -248,10 +324,14 @@ def main(argv: list[str]) -> int:
         reports["cold"] = measure_cold()
         _show("cold 1M-point pull, store vs none", reports["cold"])
     for points in args.points:
-        reports[f"pull {points:,}"] = measure_pull(points, args.dask_workers)
+        reports[f"pull {points:,}"] = measure_pull(points, args.dask_workers, args.keep)
         _show(f"pull() of {points:,} points", reports[f"pull {points:,}"])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_store.json").write_text(json.dumps(reports, indent=2))
+    return _save(args.out, reports)
+
+
+def _save(path: Path, reports: dict[str, Any]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(reports, indent=2))
     return 0
 
 

@@ -33,22 +33,31 @@ def valid_names(schema: pd.DataFrame) -> str:
 
 
 def _matches(schema: pd.DataFrame, name: Any) -> pd.DataFrame:
+    """The rows ``name`` matches, by the first rule that matches any (plain Python over
+    the few rows of a schema: a read of 100 series resolves 100 names)."""
+    ids = schema["datastream_id"].tolist()
     if isinstance(name, int) and not isinstance(name, bool):
-        return schema[schema["datastream_id"] == name]
+        return schema.iloc[[i for i, d in enumerate(ids) if d == name]]
     text = str(name).strip()
     if text.isdigit():
-        return schema[schema["datastream_id"] == int(text)]
-    tests: list[Callable[[pd.DataFrame], pd.Series]] = [
-        lambda s: s["label"] == text,
-        lambda s: s["alias"] == text,
-        lambda s: s["pin"].str.lower() == text.lower(),
-        lambda s: s["label"].str.lower() == text.lower(),
+        return schema.iloc[[i for i, d in enumerate(ids) if d == int(text)]]
+    labels, aliases, pins = (schema[c].tolist() for c in ("label", "alias", "pin"))
+    lower = text.lower()
+    tests: list[Callable[[int], bool]] = [
+        lambda i: labels[i] == text,
+        lambda i: aliases[i] == text,
+        lambda i: _lowered(pins[i]) == lower,
+        lambda i: _lowered(labels[i]) == lower,
     ]
     for test in tests:
-        found = schema[test(schema).fillna(False).astype(bool)]
-        if not found.empty:
-            return found
+        found = [i for i in range(len(ids)) if test(i)]
+        if found:
+            return schema.iloc[found]
     return schema.iloc[0:0]
+
+
+def _lowered(value: object) -> str | None:
+    return value.lower() if isinstance(value, str) else None
 
 
 def resolve_datastream(schema: pd.DataFrame, name: Any, *, device_id: int) -> pd.Series:

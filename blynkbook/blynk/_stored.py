@@ -8,8 +8,10 @@ series-month in memory per worker) and builds no frame.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ import pandas as pd
 from blynkbook._provenance import with_meta
 from blynkbook.errors import OfflineError
 from blynkbook.store import Range, SeriesKey, SeriesStore
+from blynkbook.store._batch import GroupCommit, Pending
 from blynkbook.transport import Failed, Reply, Session
 
 from ._paging import MAX_PAGE_SIZE, page_count
@@ -125,49 +128,115 @@ def _fetch_into(
     cache: Mapping[str, Any] | None,
 ) -> tuple[list[Any], list[tuple[Job, Failed]], int]:
     """Fetch every planned range (all series sharing a range together, pages fanned out
-    as ``history.pull`` does) and store each as it completes."""
+    as ``history.pull`` does). A series' files are written on a writer thread as soon as
+    its last page is in (while the other pages are still on their way); all of them go
+    into the catalog in one transaction at the end."""
     by_range: dict[Range, list[int]] = defaultdict(list)
     for position, ranges in enumerate(plans):
         for piece in ranges:
             by_range[piece].append(position)
     bar = _Progress(progress, "history")
-    replies: list[Any] = []
     failed: list[tuple[Job, Failed]] = []
     total = 0
-    try:
-        with session.pull():
-            for (lo, hi), positions in sorted(by_range.items()):
-                reader = _Reader(session, lo, hi, bar, cache)
-                wanted = [series[p] for p in positions]
-                first = reader.read([(s, 0) for s in wanted])
-                jobs = _remaining_pages(wanted, first)
-                rest = reader.read(jobs) if not _stopped(first) else [Failed(None) for _ in jobs]
-                total += len(first) + len(jobs)
-                later = dict(zip(jobs, rest, strict=True))
-                for position, one, page in zip(positions, wanted, first, strict=True):
-                    if not isinstance(page, _Page):
-                        failed.append(((one, 0), page))
-                        continue
-                    pages: list[_Page] = [page]
-                    for number in range(1, page_count(page.total, MAX_PAGE_SIZE)):
-                        got = later[(one, number)]
-                        if isinstance(got, _Page):
-                            pages.append(got)
-                        else:
-                            failed.append(((one, number), got))
-                    if len(pages) < page_count(page.total, MAX_PAGE_SIZE):
-                        continue  # incomplete: nothing of this range is stored
-                    times, values = _ordered(
-                        np.concatenate([p.times for p in pages]),
-                        np.concatenate([p.values for p in pages]),
-                    )
-                    store.put(keys[position], lo, hi, times, values, fetched_at=now_ms)
-                    replies.extend(pages)
-                if failed:
-                    break  # the rest stays unfetched: a re-run asks for it
-    finally:
-        bar.close()
-    return replies, failed, total
+    with ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="blynkbook-store") as pool:
+        writes: list[_RangeWrites] = []
+        try:
+            with session.pull():
+                for (lo, hi), positions in sorted(by_range.items()):
+                    wanted = [series[p] for p in positions]
+                    done = _RangeWrites(store, pool, wanted, [keys[p] for p in positions],
+                                        lo, hi, now_ms)  # fmt: skip
+                    writes.append(done)
+                    reader = _StoringReader(session, lo, hi, bar, cache, done.arrived)
+                    first = reader.read([(s, 0) for s in wanted])
+                    jobs = _remaining_pages(wanted, first)
+                    stopped = _stopped(first)
+                    rest = reader.read(jobs) if not stopped else [Failed(None) for _ in jobs]
+                    total += len(first) + len(jobs)
+                    outcomes = [*zip([(s, 0) for s in wanted], first, strict=True),
+                                *zip(jobs, rest, strict=True)]  # fmt: skip
+                    failed += [(job, got) for job, got in outcomes if isinstance(got, Failed)]
+                    if failed:
+                        break  # the rest stays unfetched: a re-run asks for it
+        finally:  # what came is stored, even when the read stops half-way
+            bar.close()
+            store.commit([write for done in writes for write in done.results()])
+    return [page for done in writes for page in done.replies], failed, total
+
+
+_WRITERS = 2  # threads writing segment files while pages arrive (pyarrow releases the GIL)
+
+
+class _StoringReader(_Reader):
+    """A page reader that reports every page it fetches (to write a series as soon as it
+    is complete)."""
+
+    def __init__(
+        self,
+        session: Session,
+        from_ms: int,
+        to_ms: int,
+        progress: _Progress,
+        cache: Mapping[str, Any] | None,
+        arrived: Callable[[Job, _Page], None],
+    ) -> None:
+        super().__init__(session, from_ms, to_ms, progress, cache)
+        self._arrived = arrived
+
+    def _fetch(self, job: Job) -> _Page:
+        page = super()._fetch(job)
+        self._arrived(job, page)
+        return page
+
+    def _cached(self, job: Job) -> _Page | None:
+        page = super()._cached(job)
+        if page is not None:
+            self._arrived(job, page)
+        return page
+
+
+class _RangeWrites:
+    """The series of one planned range: their pages as they arrive (from any thread), and
+    each complete series' files written on ``pool``."""
+
+    def __init__(
+        self,
+        store: SeriesStore,
+        pool: ThreadPoolExecutor,
+        series: Sequence[Series],
+        keys: Sequence[SeriesKey],
+        lo: int,
+        hi: int,
+        now_ms: int,
+    ) -> None:
+        self.store, self.pool, self.lo, self.hi, self.now_ms = store, pool, lo, hi, now_ms
+        self.keys = dict(zip(series, keys, strict=True))
+        self.pages: dict[Series, dict[int, _Page]] = defaultdict(dict)
+        self.futures: list[Future[Pending]] = []
+        self.replies: list[_Page] = []
+        self._lock = threading.Lock()
+
+    def arrived(self, job: Job, page: _Page) -> None:
+        one, number = job
+        with self._lock:
+            got = self.pages[one]
+            got[number] = page
+            if 0 not in got or len(got) < page_count(got[0].total, MAX_PAGE_SIZE):
+                return
+            pages = [got[n] for n in sorted(got)]
+            self.replies.extend(pages)
+            self.futures.append(self.pool.submit(self._prepare, one, pages))
+
+    def _prepare(self, one: Series, pages: Sequence[_Page]) -> Pending:
+        times, values = _ordered(
+            np.concatenate([p.times for p in pages]), np.concatenate([p.values for p in pages])
+        )
+        return self.store.prepare(self.keys[one], self.lo, self.hi, times, values,
+                                  fetched_at=self.now_ms)  # fmt: skip
+
+    def results(self) -> list[Pending]:
+        """The prepared writes (waiting for those still being written)."""
+        return [future.result() for future in self.futures]
 
 
 def _frame(series: Sequence[Series], points: Sequence[tuple[Ints, Floats]]) -> pd.DataFrame:
@@ -217,16 +286,18 @@ def fill_store(
 
     def run(job: tuple[int, Range]) -> tuple[int, int, int]:
         position, (lo, hi) = job
-        sent, fetched = _fetch_range(session, store, series[position], keys[position], lo, hi,
-                                     now_ms=now_ms, cache=cache)  # fmt: skip
+        sent, fetched = _fetch_range(session, store, committer, series[position],
+                                     keys[position], lo, hi, now_ms=now_ms,
+                                     cache=cache)  # fmt: skip
         bar.step()
         return position, sent, fetched
 
     try:
-        for start in range(0, len(jobs), _PULL_BATCH):
-            for position, sent, fetched in session.map(run, jobs[start : start + _PULL_BATCH]):
-                requests[position] += sent
-                points[position] += fetched
+        with store.group_commit() as committer:  # commits off the fetching threads
+            for start in range(0, len(jobs), _PULL_BATCH):
+                for position, sent, fetched in session.map(run, jobs[start : start + _PULL_BATCH]):
+                    requests[position] += sent
+                    points[position] += fetched
     finally:
         bar.close()
     return pd.DataFrame(
@@ -248,6 +319,7 @@ def _months(piece: Range) -> list[Range]:
 def _fetch_range(
     session: Session,
     store: SeriesStore,
+    committer: GroupCommit,
     series: Series,
     key: SeriesKey,
     lo: int,
@@ -256,8 +328,8 @@ def _fetch_range(
     now_ms: int,
     cache: Mapping[str, Any] | None,
 ) -> tuple[int, int]:
-    """Every page of one series in ``[lo, hi]``, in order, then one store commit;
-    returns (requests sent, points fetched)."""
+    """Every page of one series in ``[lo, hi]``, in order, its files written and handed to
+    ``committer``; returns (requests sent, points fetched)."""
 
     def page(number: int) -> Reply:
         params = {"deviceId": series.device_id, "dataStreamId": series.datastream_id,
@@ -272,5 +344,5 @@ def _fetch_range(
         parts_t.append(times)
         parts_v.append(values)
     all_t, all_v = _ordered(np.concatenate(parts_t), np.concatenate(parts_v))
-    store.put(key, lo, hi, all_t, all_v, fetched_at=now_ms)
+    committer.submit(store.prepare(key, lo, hi, all_t, all_v, fetched_at=now_ms))
     return pages, int(all_t.size)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import pandas as pd
+import numpy as np
 
 __all__ = ["Range", "clip", "merge", "month_start", "split_at", "split_months", "subtract"]
 
@@ -72,14 +72,13 @@ def month_start(ms: int) -> int:
     >>> month_start(1_795_176_000_000)  # 2026-11-20T12:00Z → 2026-11-01T00:00Z
     1793491200000
     """
-    stamp = pd.Timestamp(ms, unit="ms", tz="UTC")
-    first = stamp.normalize().replace(day=1)
-    return int(first.value // 1_000_000)
+    month = np.datetime64(int(ms), "ms").astype("datetime64[M]")
+    return int(month.astype("datetime64[ms]").astype(np.int64))
 
 
 def _next_month(ms: int) -> int:
-    stamp = pd.Timestamp(month_start(ms), unit="ms", tz="UTC") + pd.DateOffset(months=1)
-    return int(stamp.value // 1_000_000)
+    month = np.datetime64(int(ms), "ms").astype("datetime64[M]") + np.timedelta64(1, "M")
+    return int(month.astype("datetime64[ms]").astype(np.int64))
 
 
 def split_months(piece: Range) -> list[Range]:

@@ -18,6 +18,7 @@ import pandas as pd
 from blynkbook._summary import Absent, Summary
 from blynkbook.errors import InputError
 
+from ._batch import GroupCommit, Pending
 from ._catalog import Catalog, Segment, SeriesKey
 from ._files import COLUMNS, read_frame, read_points, write_points
 from ._ranges import Range, clip, merge, split_at, split_months, subtract
@@ -172,7 +173,15 @@ class SeriesStore:
         self, key: SeriesKey, lo: int, hi: int, times: Ints, values: Floats, *, fetched_at: int
     ) -> None:
         """Record that ``[lo, hi]`` of ``key`` holds exactly these points (ascending, no
-        repeated time), fetched at ``fetched_at`` (epoch ms, the client's "now").
+        repeated time), fetched at ``fetched_at`` (epoch ms, the client's "now"):
+        :meth:`prepare` then :meth:`commit`."""
+        self.commit([self.prepare(key, lo, hi, times, values, fetched_at=fetched_at)])
+
+    def prepare(
+        self, key: SeriesKey, lo: int, hi: int, times: Ints, values: Floats, *, fetched_at: int
+    ) -> Pending:
+        """Write the segment files of ``[lo, hi]`` of ``key`` (no catalog change: nobody
+        sees them until :meth:`commit`). Thread safe; the slow half of a write.
 
         Coverage never extends past the fetch (a window ending in the future is covered up
         to ``fetched_at``, or its last point). The range is cut at month boundaries and at
@@ -180,25 +189,48 @@ class SeriesStore:
         """
         if times.size:
             hi = min(hi, max(fetched_at, int(times[-1])))
-        if lo > hi:
+        pieces = (
+            [
+                part
+                for month in split_months((lo, hi))
+                for part in split_at(month, [fetched_at - self.settle_ms + 1])
+            ]
+            if lo <= hi
+            else []
+        )
+        written = [(piece, *self._write_piece(key, piece, times, values)) for piece in pieces]
+        return Pending(key, lo, hi, fetched_at, written)
+
+    def commit(self, pending: Sequence[Pending]) -> None:
+        """Put prepared writes into the catalog, all in one transaction (in order: a later
+        one of the same series replaces what it covers of an earlier one). When the
+        transaction fails, their files are removed and the error raised."""
+        pending = [p for p in pending if p.pieces]
+        if not pending:
             return
-        pieces = [
-            part
-            for month in split_months((lo, hi))
-            for part in split_at(month, [fetched_at - self.settle_ms + 1])
-        ]
-        written = [self._write_piece(key, piece, times, values) for piece in pieces]
-        with self.catalog.writing() as db:
-            sid = self.catalog.series_id(db, key, create=True)
-            assert sid is not None
-            self._cut(db, key, sid, (lo, hi))
-            for (p_lo, p_hi), (rows, path) in zip(pieces, written, strict=True):
-                self.catalog.add_segment(db, sid, p_lo, p_hi, fetched_at, rows, path)
-            crowded = self._crowded(db, sid, lo)
-            expired = self.catalog.expired_files(db, time.time() - GRACE_S)
+        try:
+            with self.catalog.writing() as db:
+                crowded = [p.key for p in pending if self._record(db, p)]
+                expired = self.catalog.expired_files(db, time.time() - GRACE_S)
+        except BaseException:
+            self._unlink([path for p in pending for *_, path in p.pieces if path is not None])
+            raise
         self._unlink(expired)
-        if crowded:
+        for key in dict.fromkeys(crowded):
             self.compact(key)
+
+    def group_commit(self) -> GroupCommit:
+        """A committer thread for many prepared writes (see :class:`GroupCommit`)."""
+        return GroupCommit(self.commit)
+
+    def _record(self, db: Any, pending: Pending) -> bool:
+        """Inside a write transaction: one prepared write; whether its series is crowded."""
+        sid = self.catalog.series_id(db, pending.key, create=True)
+        assert sid is not None
+        self._cut(db, pending.key, sid, (pending.lo, pending.hi))
+        for (p_lo, p_hi), rows, path in pending.pieces:
+            self.catalog.add_segment(db, sid, p_lo, p_hi, pending.fetched_at, rows, path)
+        return self._crowded(db, sid, pending.lo)
 
     def _write_piece(
         self, key: SeriesKey, piece: Range, times: Ints, values: Floats
