@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.cache.keys import account_scope
 
@@ -67,7 +68,7 @@ def time_vacuum(cache: ResponseCache) -> float:
 def measure(megabytes: float, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "responses.sqlite"
-        with ResponseCache(path, server=SERVER, client_id=CLIENT_ID) as cache:
+        with ResponseCache(path, server=SERVER, client_id=CLIENT_ID, policy=BLYNK_POLICY) as cache:
             rows = fill(cache, megabytes) if megabytes else 0
             size = cache.info()["size_bytes"]
             seconds = time_invalidations(cache, repeat)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import thingsee
-    from ._connect import connect
-    from .blynk import Blynk
+    from .blynk import Blynk, connect
     from .errors import StaleDataWarning
     from .panels import explore
 
@@ -26,7 +25,7 @@ __all__ = ["Blynk", "StaleDataWarning", "connect", "explore", "thingsee"]
 _LAZY = {
     "Blynk": "blynkbook.blynk",
     "StaleDataWarning": "blynkbook.errors",
-    "connect": "blynkbook._connect",
+    "connect": "blynkbook.blynk",
     "explore": "blynkbook.panels",
 }
 

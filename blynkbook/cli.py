@@ -149,7 +149,12 @@ def _read_json_object(path: Path) -> dict[str, Any]:
 
 def describe_cloud(environ: dict[str, str] | None = None) -> str:
     """One line saying which cloud the notebooks will talk to (never a secret)."""
-    from blynkbook._connect import environment_server  # connect's own rules, not a copy
+    from blynkbook.blynk._connect import (  # connect's own rules, not a copy
+        ENV_CLIENT_ID,
+        ENV_CLIENT_SECRET,
+        ENV_SERVER,
+        environment_server,
+    )
     from blynkbook.errors import InputError
 
     try:
@@ -160,7 +165,7 @@ def describe_cloud(environ: dict[str, str] | None = None) -> str:
         return f"Notebooks use your Blynk cloud at {server} (BLYNK_* credentials are set)."
     return (
         "Notebooks use the embedded demo cloud "
-        "(set BLYNK_SERVER, BLYNK_CLIENT_ID and BLYNK_CLIENT_SECRET to use yours)."
+        f"(set {ENV_SERVER}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to use yours)."
     )
 
 

@@ -1,11 +1,14 @@
 """The on-disk response cache: instant re-runs, offline notebooks, no secrets on disk.
 
 requests-cache owns the SQLite file and the expiry mechanics; blynkbook adds the policy
-per endpoint (:mod:`.policy`), per-account keys (:mod:`.keys`), token scrubbing, write
-invalidation, offline replay and stale-on-error, behind one httpx transport::
+per endpoint (:mod:`.policy`, the machinery; each cloud's rule tables live with its facade,
+in ``blynk/_cache_policy.py`` and ``thingsee/_cache_policy.py``), per-account keys
+(:mod:`.keys`), token scrubbing, write invalidation, offline replay and stale-on-error,
+behind one httpx transport::
 
     from blynkbook.cache import ResponseCache
-    cache = ResponseCache(None, server="https://fra1.blynk.cloud", client_id="oa2-…")
+    cache = ResponseCache(None, server="https://fra1.blynk.cloud", client_id="oa2-…",
+                          policy=BLYNK_POLICY)
     client = httpx.Client(transport=cache.transport(), base_url=cache.server)
     cache.info()
 
@@ -31,9 +34,6 @@ if TYPE_CHECKING:
         offline_from_env,
     )
     from .policy import (
-        BLYNK_READS,
-        BLYNK_WRITES,
-        DEFAULT_POLICY,
         DO_NOT_CACHE,
         NEVER_EXPIRE,
         ClosedWindow,
@@ -44,11 +44,8 @@ if TYPE_CHECKING:
     from .transport import CACHE_OPTIONS, CachedTransport
 
 __all__ = [
-    "BLYNK_READS",
-    "BLYNK_WRITES",
     "CACHE_OPTIONS",
     "DEFAULT_CACHE_NAME",
-    "DEFAULT_POLICY",
     "DEMO_NOT_CACHED",
     "DO_NOT_CACHE",
     "NEVER_EXPIRE",
@@ -82,9 +79,6 @@ _HOME_OF = {  # name → the submodule that defines it
     "DEMO_NOT_CACHED": "._off",
     "demo_cache": "._off",
     "check_cache_setting": "._off",
-    "BLYNK_READS": ".policy",
-    "BLYNK_WRITES": ".policy",
-    "DEFAULT_POLICY": ".policy",
     "DO_NOT_CACHE": ".policy",
     "NEVER_EXPIRE": ".policy",
     "ClosedWindow": ".policy",

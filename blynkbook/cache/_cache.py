@@ -37,7 +37,7 @@ from .keys import (
     request_key,
     stale_keys,
 )
-from .policy import DEFAULT_POLICY, Invalidation, Policy, ReadRule
+from .policy import Invalidation, Policy, ReadRule
 from .transport import CachedTransport
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "CacheInfo", "ResponseCache"]
@@ -53,8 +53,9 @@ def _utcnow() -> datetime:
 class ResponseCache:
     """An on-disk cache of Blynk (and Thingsee) API reads, shared by notebooks.
 
-    ``path=None`` means :func:`default_cache_path`. Entries are keyed per server and OAuth
-    client id; device tokens and other credentials never reach the file.
+    ``path=None`` means :func:`default_cache_path`. ``policy`` is the cloud's rule tables
+    (``blynk/_cache_policy.py``, ``thingsee/_cache_policy.py``). Entries are keyed per
+    server and OAuth client id; device tokens and other credentials never reach the file.
     ``offline=True`` (or ``BLYNKBOOK_OFFLINE=1``) answers from the cache only, expired
     entries included, and raises :class:`blynkbook.errors.OfflineError` on a miss; it
     never writes, so a read-only file or folder replays too.
@@ -69,7 +70,8 @@ class ResponseCache:
     aside and a fresh one started; a path that cannot be a file is a
     :class:`~blynkbook.errors.CacheFileError`.
 
-    >>> cache = ResponseCache(tmp / "c.sqlite", server=url, client_id="oa2-…")  # doctest: +SKIP
+    >>> cache = ResponseCache(tmp / "c.sqlite", server=url, client_id="oa2-…",  # doctest: +SKIP
+    ...                       policy=BLYNK_POLICY)
     >>> client = httpx.Client(transport=cache.transport(), base_url=url)         # doctest: +SKIP
     """
 
@@ -80,7 +82,7 @@ class ResponseCache:
         server: str,
         client_id: str,
         offline: bool = False,
-        policy: Policy = DEFAULT_POLICY,
+        policy: Policy,
         now: Callable[[], datetime] | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:

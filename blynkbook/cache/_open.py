@@ -8,7 +8,7 @@ from pathlib import Path
 from ._cache import ResponseCache
 from ._off import NoCache, check_cache_setting
 from ._setting import CacheSetting
-from .policy import DEFAULT_POLICY, Policy
+from .policy import Policy
 
 __all__ = ["open_cache"]
 
@@ -19,12 +19,13 @@ def open_cache(
     server: str,
     client_id: str,
     offline: bool = False,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> ResponseCache | NoCache:
-    """The cache a ``connect()`` for a real server asks for; a falsy :class:`NoCache` for
-    ``cache=False`` (offline replay always needs one: then the default file).
+    """The cache a ``connect()`` for a real server asks for, with its cloud's ``policy``; a
+    falsy :class:`NoCache` for ``cache=False`` (offline replay always needs one: then the
+    default file).
 
-    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x")
+    >>> open_cache(False, server="https://fra1.blynk.cloud", client_id="oa2-x", policy=Policy())
     <NoCache: cache=False>
     """
     check_cache_setting(setting)

@@ -9,11 +9,12 @@ Two kinds of tables, each a tuple of rules where the **first match wins**:
   write also invalidates the reads of the devices it names (``deviceId`` in its query or
   JSON body, or the ``deviceId`` column of a batch update).
 
-Add a cloud by adding a table: ``Policy(reads=(BLYNK_READS, THINGSEE_READS))``.
+The tables belong to their cloud (``blynk/_cache_policy.py``, ``thingsee/_cache_policy.py``);
+this module holds only the machinery. A policy that names no path caches nothing.
 
->>> rule = DEFAULT_POLICY.read_rule("/api/v1/organization/device/datastream/history")
->>> rule.name, rule.ttl
-('history', 60)
+>>> policy = Policy(reads=((ReadRule("history", "/api/history", 60, window=ClosedWindow()),),))
+>>> policy.read_rule("/api/history").ttl, policy.read_rule("/api/other").cacheable
+(60, False)
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ from requests_cache import DO_NOT_CACHE, NEVER_EXPIRE
 from .keys import device_ids_in_query
 
 __all__ = [
-    "BLYNK_READS",
-    "BLYNK_WRITES",
-    "DEFAULT_POLICY",
     "DO_NOT_CACHE",
     "NEVER_EXPIRE",
     "ClosedWindow",
@@ -42,17 +40,6 @@ __all__ = [
     "ReadRule",
     "WriteRule",
 ]
-
-SECONDS: Final = 1
-MINUTES: Final = 60
-#: Current values and anything else that moves while you look at it.
-LIVE: Final = 60 * SECONDS
-#: Connection state moves faster still.
-PRESENCE: Final = 30 * SECONDS
-#: Device lists, search results, metadata, tags, timelines.
-FLEET: Final = 5 * MINUTES
-#: Templates and organization settings change rarely.
-SETTINGS: Final = 15 * MINUTES
 
 
 @dataclass(frozen=True)
@@ -65,7 +52,7 @@ class ClosedWindow:
 
     end_param: str = "to"
     unit: float = 0.001
-    margin: float = 2 * MINUTES
+    margin: float = 120  # seconds
 
     def is_closed(self, query: Mapping[str, str], now: datetime) -> bool:
         """True when the query's window ended more than ``margin`` before ``now``."""
@@ -145,44 +132,6 @@ class Invalidation:
         return bool(self.device_ids or self.lists_devices or self.endpoints)
 
 
-_ORG = "/api/v[12]/organization"
-
-#: Blynk Platform API reads (paths: docs/vendor/notes-blynk-platform-api.md §2).
-BLYNK_READS: tuple[ReadRule, ...] = (
-    ReadRule("history", f"{_ORG}/device/datastream/history", LIVE, window=ClosedWindow()),
-    ReadRule("values", f"{_ORG}/device/datastreams", LIVE),
-    ReadRule("values_batch", f"{_ORG}/device/datastreams/batch", LIVE),
-    ReadRule("online", f"{_ORG}/device/online", PRESENCE),
-    ReadRule("activated", f"{_ORG}/device/last-activated", PRESENCE, lists_devices=True),
-    ReadRule("device", f"{_ORG}/device", LIVE),  # DeviceDetails carry current values
-    ReadRule("device_base", f"{_ORG}/device/baseInfo", FLEET),
-    ReadRule("device_tags", f"{_ORG}/device/tags", FLEET),
-    ReadRule("timeline", f"{_ORG}/device/timeline", FLEET),
-    ReadRule("logs", f"{_ORG}/device/logs", FLEET),
-    ReadRule("metadata", f"{_ORG}/device/metafield", FLEET),
-    ReadRule("devices", f"{_ORG}/devices", FLEET, lists_devices=True),
-    ReadRule("search", f"{_ORG}/search/devices", FLEET, lists_devices=True),
-    ReadRule("by_owner", f"{_ORG}/device/by-owner", FLEET, lists_devices=True),
-    ReadRule("by_user_org", f"{_ORG}/device/by-user-org", FLEET, lists_devices=True),
-    ReadRule("templates", f"{_ORG}/templates?", SETTINGS),
-    ReadRule("template_parts", f"{_ORG}/template/(datastreams|events|metafields)", SETTINGS),
-    ReadRule("tags", f"{_ORG}/tags", SETTINGS),
-    ReadRule("organization", f"{_ORG}(/profile|/sub-organizations)?", SETTINGS),
-    # Credentials in the body: static device tokens, OAuth clients, token endpoints.
-    ReadRule("static_tokens", f"{_ORG}/static-tokens.*", DO_NOT_CACHE),
-    ReadRule("oauth", r"/oauth2/.*|.*/oauth/.*|/auth/.*", DO_NOT_CACHE),
-)
-
-#: Blynk writes that stale more than the devices they name.
-BLYNK_WRITES: tuple[WriteRule, ...] = (
-    WriteRule(f"{_ORG}/device/create", lists_devices=True),
-    WriteRule(f"{_ORG}/device", frozenset({"PUT", "DELETE"}), lists_devices=True),
-    WriteRule(f"{_ORG}/device/transfer/.*", lists_devices=True),
-    WriteRule(f"{_ORG}/device/owner", frozenset({"DELETE"}), lists_devices=True),
-    WriteRule(f"{_ORG}/template.*", endpoints=("templates", "template_parts")),
-    WriteRule(f"{_ORG}/tags?.*", endpoints=("tags", "device_tags")),
-)
-
 _REMEMBERED_PATHS: Final = 4096  # rule lookups remembered per policy
 
 #: Paths no table names: not cached (an unknown body might carry a credential).
@@ -234,8 +183,8 @@ def _ints(values: Iterable[Any]) -> Iterator[int]:
 class Policy:
     """Rule tables, searched in order; the first matching rule wins."""
 
-    reads: Sequence[Sequence[ReadRule]] = (BLYNK_READS,)
-    writes: Sequence[Sequence[WriteRule]] = (BLYNK_WRITES,)
+    reads: Sequence[Sequence[ReadRule]] = ()
+    writes: Sequence[Sequence[WriteRule]] = ()
     fallback: ReadRule = UNKNOWN
     _seen: dict[str, ReadRule] = field(default_factory=dict, repr=False, compare=False)
 
@@ -280,6 +229,3 @@ class Policy:
     def listing_endpoints(self) -> frozenset[str]:
         """Names of every rule that lists devices."""
         return frozenset(r.name for table in self.reads for r in table if r.lists_devices)
-
-
-DEFAULT_POLICY = Policy()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import blynkbook as bb
-from blynkbook import _connect
+from blynkbook.blynk import _connect
 from blynkbook.cache import ResponseCache
 from blynkbook.errors import InputError
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from blynkbook.blynk import Blynk
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.sim.blynk import BlynkSim
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session
@@ -47,7 +48,12 @@ def cached_cloud(sim: BlynkSim, base_url: str, path: Path, **cache_options: Any)
     """The Blynk facade over loopback with a ResponseCache on ``path`` (wired as
     ``connect()`` wires it: the cache transport and its fast path), "now" on the sim's clock."""
     cache = ResponseCache(
-        path, server=base_url, client_id=sim.client_id, now=sim_clock(sim), **cache_options
+        path,
+        server=base_url,
+        client_id=sim.client_id,
+        now=sim_clock(sim),
+        **cache_options,
+        policy=BLYNK_POLICY,
     )
     creds = Credentials(base_url, sim.client_id, sim.client_secret)
     session = Session(

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from cachekit import NOW, cached_client, fetch_grant, sim_clock
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
@@ -43,7 +44,11 @@ def cache_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def cache(sim: BlynkSim, server: LoopbackServer, cache_path: Path) -> Iterator[ResponseCache]:
     with ResponseCache(
-        cache_path, server=server.url, client_id=sim.client_id, now=sim_clock(sim)
+        cache_path,
+        server=server.url,
+        client_id=sim.client_id,
+        now=sim_clock(sim),
+        policy=BLYNK_POLICY,
     ) as opened:
         yield opened
 

@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
+
 HISTORY = "/api/v1/organization/device/datastream/history"
 HOUR_MS = 3_600_000
 DEVICE = 2
@@ -74,7 +76,9 @@ def read_rounds(race: Race, start: Any, done: Any, *, slow: bool = True) -> dict
     if slow:
         _slow_saves(READ_TO_SAVE_DELAY)
     counts = {"stale": 0, "from_cache": 0, "skipped": 0, "rounds": 0}
-    with ResponseCache(Path(race.path), server=race.url, client_id=race.client_id) as cache:
+    with ResponseCache(
+        Path(race.path), server=race.url, client_id=race.client_id, policy=BLYNK_POLICY
+    ) as cache:
         client = httpx.Client(
             transport=cache.transport(),
             base_url=race.url,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import requests
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache, default_cache_path
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
@@ -42,7 +43,9 @@ def test_clear__empties_this_account_only(
     client: httpx.Client, cache: ResponseCache, server: LoopbackServer, sim: BlynkSim
 ) -> None:
     client.get(VALUES, params={"deviceId": 1})
-    with ResponseCache(cache.path, server=server.url, client_id="other") as other:
+    with ResponseCache(
+        cache.path, server=server.url, client_id="other", policy=BLYNK_POLICY
+    ) as other:
         other.session.cache.responses["0000000000000000:values:1:00"] = (
             cache.session.cache.responses[next(iter(cache.session.cache.responses.keys()))]
         )
@@ -59,7 +62,9 @@ def test_default_path__under_the_user_cache_dir(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_path() == tmp_path / "blynkbook" / "responses.sqlite"
-    with ResponseCache(None, server="https://fra1.blynk.cloud", client_id="c") as cache:
+    with ResponseCache(
+        None, server="https://fra1.blynk.cloud", client_id="c", policy=BLYNK_POLICY
+    ) as cache:
         assert cache.path == default_cache_path()
         assert cache.path.parent.is_dir()
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from cachekit import DAY_MS, NOW_MS
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.errors import OfflineError
 from blynkbook.sim.blynk import BlynkSim
@@ -196,7 +197,9 @@ def test_writes_by_one_account__invalidate_another_accounts_reads(
     client: httpx.Client, cache: ResponseCache
 ) -> None:
     warm(client, (VALUES, {"deviceId": 1}))
-    other = ResponseCache(cache.path, server=cache.server, client_id="someone-else")
+    other = ResponseCache(
+        cache.path, server=cache.server, client_id="someone-else", policy=BLYNK_POLICY
+    )
     with other:
         other.after_write("POST", f"{cache.server}{API}/device/datastream", b'{"deviceId": 1}')
     assert not only_if_cached_hit(client, VALUES, {"deviceId": 1})

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 from cachekit import DAY_MS, NOW_MS, cached_client, fetch_grant, sim_clock
 
+from blynkbook.blynk._cache_policy import BLYNK_POLICY, BLYNK_READS
 from blynkbook.cache import ResponseCache
-from blynkbook.cache.policy import BLYNK_READS, Policy, ReadRule
+from blynkbook.cache.policy import Policy, ReadRule
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
 
@@ -26,7 +27,9 @@ def test_two_accounts__never_share_an_entry(
     north_grant = fetch_grant(server.url, north_id, north_secret)
     mine = client.get(f"{API}/devices", params={"size": 100}).json()
     with (
-        ResponseCache(cache.path, server=server.url, client_id=north_id) as north_cache,
+        ResponseCache(
+            cache.path, server=server.url, client_id=north_id, policy=BLYNK_POLICY
+        ) as north_cache,
         cached_client(north_cache, server.url, north_grant["access_token"]) as north,
     ):
         sent = sim.request_count
@@ -45,7 +48,9 @@ def test_two_servers__never_share_an_entry(
     client.get(f"{API}/templates")
     with (
         sim.serve() as second,
-        ResponseCache(cache.path, server=second.url, client_id=sim.client_id) as other,
+        ResponseCache(
+            cache.path, server=second.url, client_id=sim.client_id, policy=BLYNK_POLICY
+        ) as other,
         cached_client(other, second.url, grant["access_token"]) as client_two,
     ):
         assert client_two.get(f"{API}/templates").extensions["from_cache"] is False
@@ -166,7 +171,11 @@ def test_history_window__judged_by_the_injected_clock(
     params = {"deviceId": 1, "dataStreamId": 1, "from": NOW_MS - DAY_MS, "to": NOW_MS}
     with (
         ResponseCache(
-            cache_path, server=server.url, client_id=sim.client_id, now=sim_clock(sim)
+            cache_path,
+            server=server.url,
+            client_id=sim.client_id,
+            now=sim_clock(sim),
+            policy=BLYNK_POLICY,
         ) as cache,
         cached_client(cache, server.url, grant["access_token"]) as client,
     ):

@@ -12,6 +12,7 @@ import pytest
 from cachekit import cached_client, sim_clock
 
 import blynkbook
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.errors import OfflineError
 from blynkbook.sim import LoopbackServer
@@ -32,7 +33,12 @@ def network_down(server: LoopbackServer, cache: ResponseCache) -> None:
 
 def offline_cache(path: Path, server: LoopbackServer, sim: BlynkSim) -> ResponseCache:
     return ResponseCache(
-        path, server=server.url, client_id=sim.client_id, offline=True, now=sim_clock(sim)
+        path,
+        server=server.url,
+        client_id=sim.client_id,
+        offline=True,
+        now=sim_clock(sim),
+        policy=BLYNK_POLICY,
     )
 
 
@@ -70,7 +76,9 @@ def test_offline__switched_on_by_the_environment(
 ) -> None:
     monkeypatch.setenv("BLYNKBOOK_OFFLINE", "1")
     with (
-        ResponseCache(cache_path, server=server.url, client_id=sim.client_id) as cache,
+        ResponseCache(
+            cache_path, server=server.url, client_id=sim.client_id, policy=BLYNK_POLICY
+        ) as cache,
         httpx.Client(transport=cache.transport(), base_url=server.url) as offline,
     ):
         assert cache.offline

@@ -11,6 +11,7 @@ from cachekit import NOW_MS
 from requests_cache import CachedResponse
 
 import blynkbook
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
@@ -82,7 +83,9 @@ def test_lookup__fresh_served_expired_refused_offline_served_as_stale(
 ) -> None:
     url = f"{server.url}{HISTORY}?dataStreamId=1&deviceId=1&from=1&to=2&page=0&size=1000"
     soon, past = datetime.now(UTC) + timedelta(minutes=1), datetime.now(UTC) - timedelta(seconds=1)
-    with ResponseCache(cache_path, server=server.url, client_id=sim.client_id) as cache:
+    with ResponseCache(
+        cache_path, server=server.url, client_id=sim.client_id, policy=BLYNK_POLICY
+    ) as cache:
         body = _store(cache, url, expires=soon)
         assert cache.lookup(url) == (body, False)
         _store(cache, url, expires=past)
@@ -92,11 +95,19 @@ def test_lookup__fresh_served_expired_refused_offline_served_as_stale(
         assert cache.lookup(url) is None  # Vary: left to requests-cache's matching
         hits = cache.info()["hits"]
     assert hits == 1
-    with ResponseCache(cache_path, server=server.url, client_id="someone-else") as other:
+    with ResponseCache(
+        cache_path, server=server.url, client_id="someone-else", policy=BLYNK_POLICY
+    ) as other:
         assert other.lookup(url) is None  # another account's entry is not found
-    with ResponseCache(cache_path, server=server.url, client_id=sim.client_id) as cache:
+    with ResponseCache(
+        cache_path, server=server.url, client_id=sim.client_id, policy=BLYNK_POLICY
+    ) as cache:
         _store(cache, url, expires=past)
     with ResponseCache(
-        cache_path, server=server.url, client_id=sim.client_id, offline=True
+        cache_path,
+        server=server.url,
+        client_id=sim.client_id,
+        offline=True,
+        policy=BLYNK_POLICY,
     ) as offline:
         assert offline.lookup(url) == (body, True)  # offline: any age, said to be stale

@@ -19,6 +19,7 @@ import pytest
 from cachekit import DAY_MS, NOW_MS, cached_client, cached_cloud
 
 from blynkbook.blynk import Blynk, writes
+from blynkbook.blynk._cache_policy import BLYNK_POLICY
 from blynkbook.cache import ResponseCache, _health
 from blynkbook.errors import CacheFileError, CacheWarning, PartialWriteError, ServerError
 from blynkbook.sim import LoopbackServer
@@ -304,7 +305,7 @@ def test_a_folder_where_the_file_should_be__names_it_and_the_way_out(
     folder = tmp_path / "cache.sqlite"
     folder.mkdir()
     with pytest.raises(CacheFileError, match="is a folder, not a file") as caught:
-        ResponseCache(folder, server=server.url, client_id=sim.client_id)
+        ResponseCache(folder, server=server.url, client_id=sim.client_id, policy=BLYNK_POLICY)
     assert str(folder) in str(caught.value) and "cache=False" in str(caught.value)
 
 
@@ -314,7 +315,7 @@ def test_a_file_where_the_folder_should_be__names_it_and_the_way_out(
     (tmp_path / "blocker").write_text("a file")
     path = tmp_path / "blocker" / "inner" / "c.sqlite"
     with pytest.raises(CacheFileError, match="is a file where a folder should be") as caught:
-        ResponseCache(path, server=server.url, client_id=sim.client_id)
+        ResponseCache(path, server=server.url, client_id=sim.client_id, policy=BLYNK_POLICY)
     assert str(tmp_path / "blocker") in str(caught.value)
 
 
@@ -356,7 +357,11 @@ def test_cache_off__only_if_cached_is_a_miss_and_info_says_why(
 
     with (
         ResponseCache(
-            cache_path, server=server.url, client_id=sim.client_id, busy_timeout=0.2
+            cache_path,
+            server=server.url,
+            client_id=sim.client_id,
+            busy_timeout=0.2,
+            policy=BLYNK_POLICY,
         ) as cache,
         cached_client(cache, server.url, grant["access_token"]) as client,
     ):

@@ -1,4 +1,6 @@
-"""``bb.connect()``: credentials from arguments, else the environment, else the demo cloud.
+"""``bb.connect()`` (also ``blynkbook.blynk.connect``): credentials from arguments, else the
+environment, else the demo cloud. The one place for Blynk's connection rules: ``blynkbook
+lab`` asks :func:`environment_server` instead of reading the variables itself.
 
 >>> import blynkbook as bb
 >>> cloud = bb.connect("demo", now="2026-11-20T12:00:00Z")  # doctest: +SKIP
@@ -19,11 +21,12 @@ import httpx
 
 from blynkbook._time import wall_clock_ms
 from blynkbook._urls import BLYNK_DEMO_URL
-from blynkbook.blynk import Blynk
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
 from blynkbook.store import SeriesStore, demo_store, open_store
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session, check_base_url
+
+from .client import Blynk
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,7 +217,11 @@ def _connect_socket(
 ) -> Blynk:
     from blynkbook.cache import ResponseCache, open_cache  # requests-cache: real servers only
 
-    responses = open_cache(cache, server=base, client_id=client_id, offline=offline)
+    from ._cache_policy import BLYNK_POLICY
+
+    responses = open_cache(
+        cache, server=base, client_id=client_id, offline=offline, policy=BLYNK_POLICY
+    )
     # offline (argument or env var), no token is asked for: a miss then names the read
     # that had no cached answer
     auth = (

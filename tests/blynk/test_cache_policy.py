@@ -1,4 +1,4 @@
-"""The policy table: lifetimes per endpoint, closed history windows, write invalidation."""
+"""The Blynk cache rules (blynk/_cache_policy.py): lifetimes, closed windows, invalidation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from blynkbook.cache import DEFAULT_POLICY, DO_NOT_CACHE, NEVER_EXPIRE, ClosedWindow, Policy
-from blynkbook.cache.policy import BLYNK_READS, ReadRule
+from blynkbook.blynk._cache_policy import BLYNK_POLICY, BLYNK_READS
+from blynkbook.cache import DO_NOT_CACHE, NEVER_EXPIRE, ClosedWindow, Policy
+from blynkbook.cache.policy import ReadRule
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -17,7 +18,7 @@ HISTORY = f"{API}/device/datastream/history?deviceId=1&dataStreamId=1&from=0"
 
 
 def expire(url: str, now: datetime = NOW) -> int:
-    return DEFAULT_POLICY.expire_after(url, now)
+    return BLYNK_POLICY.expire_after(url, now)
 
 
 def test_history__window_closed_in_the_past_never_expires() -> None:
@@ -102,7 +103,7 @@ def test_first_match_wins_and_a_second_table_extends() -> None:
 
 def test_device_ids_of_reads_follow_the_rule() -> None:
     url = f"{API}/device/datastreams/batch?deviceIds=2&deviceIds=1"
-    assert DEFAULT_POLICY.read_device_ids(url) == [1, 2]
+    assert BLYNK_POLICY.read_device_ids(url) == [1, 2]
 
 
 def body(data: object) -> bytes:
@@ -110,7 +111,7 @@ def body(data: object) -> bytes:
 
 
 def test_invalidation__write_names_device_in_body() -> None:
-    stale = DEFAULT_POLICY.invalidation(
+    stale = BLYNK_POLICY.invalidation(
         "POST", f"{API}/device/datastream", body({"deviceId": 5, "dataStreamId": 1, "value": 2})
     )
     assert stale.device_ids == {5}
@@ -119,7 +120,7 @@ def test_invalidation__write_names_device_in_body() -> None:
 
 def test_invalidation__batch_update_names_every_device_in_its_rows() -> None:
     payload = {"fields": ["deviceId", "Temperature"], "updates": [[3, 1.0], [9, 2.0], [3, 5]]}
-    stale = DEFAULT_POLICY.invalidation(
+    stale = BLYNK_POLICY.invalidation(
         "POST", f"{API}/../product/devices/batch-update", body(payload)
     )
     assert stale.device_ids == {3, 9}
@@ -139,21 +140,28 @@ def test_invalidation__batch_update_names_every_device_in_its_rows() -> None:
 def test_invalidation__fleet_changes_stale_device_lists(
     method: str, path: str, data: object
 ) -> None:
-    stale = DEFAULT_POLICY.invalidation(method, API + path, body(data) if data else b"")
+    stale = BLYNK_POLICY.invalidation(method, API + path, body(data) if data else b"")
     assert stale.lists_devices
     if "create" not in path:
         assert stale.device_ids == {4}
 
 
 def test_invalidation__clear_data_stales_the_device_only() -> None:
-    stale = DEFAULT_POLICY.invalidation("DELETE", f"{API}/device/clear?deviceId=8")
+    stale = BLYNK_POLICY.invalidation("DELETE", f"{API}/device/clear?deviceId=8")
     assert stale.device_ids == {8} and not stale.lists_devices
 
 
 def test_invalidation__nothing_named_means_nothing_stale() -> None:
-    assert not DEFAULT_POLICY.invalidation("POST", f"{API}/unknown", b"not json")
+    assert not BLYNK_POLICY.invalidation("POST", f"{API}/unknown", b"not json")
 
 
 def test_listing_endpoints() -> None:
-    assert {"devices", "search", "by_owner", "by_user_org"} <= DEFAULT_POLICY.listing_endpoints()
-    assert "history" not in DEFAULT_POLICY.listing_endpoints()
+    assert {"devices", "search", "by_owner", "by_user_org"} <= BLYNK_POLICY.listing_endpoints()
+    assert "history" not in BLYNK_POLICY.listing_endpoints()
+
+
+def test_the_generic_policy_knows_no_cloud() -> None:
+    """cache/ holds the machinery only: without a cloud's tables nothing is cached."""
+    path = "/api/v1/organization/device/datastream/history"
+    assert not Policy().read_rule(path).cacheable
+    assert BLYNK_POLICY.read_rule(path).cacheable
