@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -13,8 +13,8 @@ from blynkbook.vendor.blynk import EVENT_TYPES, MAX_QUERY
 
 from . import admin
 
-if TYPE_CHECKING:
-    pass
+T = TypeVar("T")
+
 
 #: Friendly snake_case names for ``search_devices(sort_by=...)`` → the vendor's own.
 SORT_FIELDS = {
@@ -106,3 +106,35 @@ def is_missing(value: Any) -> bool:
 def plain(value: Any) -> Any:
     """numpy scalars as Python numbers (JSON can't carry numpy types)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+#: How many bad values one :class:`InputError` names before it counts the rest.
+MAX_NAMED_PROBLEMS = 20
+
+
+def check_all(checks: Iterable[Callable[[], T]]) -> list[T]:
+    """Run every check and return their results; when some fail, one
+    :class:`~blynkbook.errors.InputError` naming every bad value (the first
+    :data:`MAX_NAMED_PROBLEMS`, then a count), raised before anything is sent. A single
+    failure is raised as it is.
+
+    >>> check_all([lambda: 1, lambda: 2])
+    [1, 2]
+    """
+    results: list[T] = []
+    problems: list[InputError] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except InputError as problem:
+            problems.append(problem)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        named = "; ".join(str(p) for p in problems[:MAX_NAMED_PROBLEMS])
+        more = len(problems) - MAX_NAMED_PROBLEMS
+        rest = f"; and {more} more" if more > 0 else ""
+        raise InputError(
+            f"{len(problems)} values are not valid, nothing was sent: {named}{rest}"
+        ) from problems[0]
+    return results

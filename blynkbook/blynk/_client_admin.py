@@ -4,7 +4,7 @@ their paths and checks)."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -13,9 +13,6 @@ from blynkbook.errors import ForbiddenError, InputError
 from . import _permissions, admin, devices
 from ._checks import check_positive
 from ._client_devices import DeviceCalls
-
-if TYPE_CHECKING:
-    pass
 
 
 class AdminCalls(DeviceCalls):

@@ -4,7 +4,7 @@ paths, specs and parsers)."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -24,9 +24,6 @@ from .devices import (
     SEARCH_PATH,
     TEMPLATES_PATH,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class DeviceCalls(SchemaMemo):

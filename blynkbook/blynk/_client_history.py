@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -17,9 +17,6 @@ from . import _stored, history
 from ._checks import datastream_names
 from ._schema import SchemaMemo
 from .history import HISTORY_PATH, Series
-
-if TYPE_CHECKING:
-    pass
 
 
 class HistoryCalls(SchemaMemo):

@@ -5,7 +5,7 @@ Longitude history."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -22,9 +22,6 @@ from ._client_values import ValueCalls
 from ._frames import frame_from_records
 from .datastreams import BATCH_PATH
 from .history import HISTORY_PATH
-
-if TYPE_CHECKING:
-    pass
 
 
 class LocationCalls(DeviceCalls, ValueCalls, HistoryCalls):

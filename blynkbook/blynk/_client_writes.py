@@ -4,20 +4,18 @@ and reports)."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
 from blynkbook.errors import InputError
 from blynkbook.store import SeriesStore
 
-from . import admin, writes
-from ._checks import is_missing, plain
+from . import admin, datastreams, writes
+from ._checks import check_all, is_missing, plain
 from ._names import resolve_datastream
 from ._schema import SchemaMemo
-
-if TYPE_CHECKING:
-    pass
 
 
 class WriteCalls(SchemaMemo):
@@ -27,17 +25,20 @@ class WriteCalls(SchemaMemo):
     def write(self, device_id: Hashable, datastream: Any, value: Any = None) -> pd.DataFrame:
         """Write one value (``write(7, "Temperature", 21.5)``) or several
         (``write(7, {"Mode": "eco", "V4": 1})``), every value checked against the schema
-        first. Returns the report: ``device_id``, ``datastream``, ``value``, ``status``,
-        ``reason``."""
+        first: one :class:`~blynkbook.errors.InputError` names every bad value before
+        anything is sent. Returns the report: ``device_id``, ``datastream``, ``value`` (an
+        enum's label, whether asked for by label or key), ``status``, ``reason``."""
         number = admin.check_device_id(device_id)
         wanted = dict(datastream) if isinstance(datastream, Mapping) else {datastream: value}
         if not wanted:
             raise InputError("no values to write: pass a datastream and a value, or a mapping")
         schema = self.schema(number)
-        checked = []
-        for name, raw in wanted.items():
+
+        def check(name: Any, raw: Any) -> tuple[pd.Series, Any]:
             row = resolve_datastream(schema, name, device_id=number)
-            checked.append((row, writes.check_value(row, raw, device_id=number)))
+            return row, writes.check_value(row, raw, device_id=number)
+
+        checked = check_all(partial(check, n, v) for n, v in wanted.items())
         streams = [int(row["datastream_id"]) for row, _clean in checked]
         try:
             if len(checked) == 1:
@@ -53,13 +54,13 @@ class WriteCalls(SchemaMemo):
             settle = self.store.settle_ms if isinstance(self.store, SeriesStore) else 0
             self._stale_in_store(number, streams, lo=self._now() - settle)
         note = writes.SERVER_CHECKS_ONLY if any(bool(r["inferred"]) for r, _ in checked) else ""
-        return writes.write_report(
-            number, [(str(row["label"]), clean) for row, clean in checked], note
-        )
+        shown = [(str(row["label"]), datastreams.enum_label(row, clean)) for row, clean in checked]
+        return writes.write_report(number, shown, note)
 
     def batch_update(self, frame: pd.DataFrame, *, debug: bool = False) -> pd.DataFrame:
         """Write many devices at once: ``frame`` has ``device_id`` and one column per
-        datastream label; NaN/None cells are skipped. Every cell is checked first, then
+        datastream label; NaN/None cells are skipped. Every cell is checked first (one
+        :class:`~blynkbook.errors.InputError` names every bad cell), then
         the rows go out 10,000 a request. Returns one report row per chunk with the
         vendor's skip counters (and per-row reasons with ``debug=True``). When a request
         fails after earlier chunks landed, :class:`~blynkbook.errors.PartialWriteError`
@@ -90,17 +91,21 @@ class WriteCalls(SchemaMemo):
         if not ids:
             raise InputError("batch_update got an empty frame: no rows to send")
         schemas = {d: self.schema(d) for d in dict.fromkeys(ids)}
-        rows: list[list[Any]] = []
-        for device_id, values in zip(ids, frame[labels].itertuples(index=False), strict=True):
-            row: list[Any] = [device_id]
-            for label, raw in zip(labels, values, strict=True):
-                if is_missing(raw):
-                    row.append(None)
-                    continue
-                spec = resolve_datastream(schemas[device_id], label, device_id=device_id)
-                row.append(writes.check_value(spec, plain(raw), device_id=device_id))
-            rows.append(row)
-        return rows
+
+        def check(device_id: int, label: str, raw: Any) -> Any:
+            if is_missing(raw):
+                return None
+            spec = resolve_datastream(schemas[device_id], label, device_id=device_id)
+            return writes.check_value(spec, plain(raw), device_id=device_id)
+
+        cells = [
+            partial(check, device_id, label, raw)
+            for device_id, values in zip(ids, frame[labels].itertuples(index=False), strict=True)
+            for label, raw in zip(labels, values, strict=True)
+        ]
+        flat = check_all(cells)
+        width = len(labels)
+        return [[d, *flat[i * width : (i + 1) * width]] for i, d in enumerate(ids)]
 
     def import_history(
         self, device_id: Hashable, datastream: Any, series: pd.Series | pd.DataFrame

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -17,9 +17,6 @@ from . import _permissions, admin, datastreams, devices
 from ._base import ClientBase
 from ._names import resolve_datastream
 from .datastreams import SCHEMA_PATH
-
-if TYPE_CHECKING:
-    pass
 
 
 class SchemaMemo(ClientBase):

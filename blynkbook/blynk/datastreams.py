@@ -23,8 +23,10 @@ __all__ = [
     "TYPE_NAMES",
     "VALUES_PATH",
     "VALUE_SPEC",
+    "enum_label",
     "infer_schema",
     "is_writable",
+    "label_enums",
     "parse_batch_values",
     "parse_schema",
     "parse_values",
@@ -212,6 +214,52 @@ def parse_values(device_id: int, payload: Mapping[str, Any] | None) -> pd.DataFr
     """
     items = list((payload or {}).get("dataStreams") or [])
     return frame_from_records([{**i, "deviceId": device_id} for i in items], VALUE_SPEC, VALUE_MAP)
+
+
+def enum_label(row: Any, value: Any) -> Any:
+    """The label an enum datastream's key stands for (``0`` → ``"eco"``); any other value,
+    or a key the schema does not list, as it is.
+
+    >>> enum_label({"options": ["eco", "boost"], "option_keys": [0, 2]}, 2.0)
+    'boost'
+    """
+    labels = dict(zip(_keys(row.get("option_keys")), row.get("options") or [], strict=False))
+    key = _key(value)
+    return labels.get(key, value) if key is not None else value
+
+
+def _key(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _keys(keys: Any) -> list[float | None]:
+    return [_key(k) for k in keys] if isinstance(keys, list | tuple) else []
+
+
+def label_enums(frame: pd.DataFrame, schemas: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """Current values with every enum key replaced by its label, per device's ``schemas``
+    (device id → schema frame); devices without a schema keep their values. Current
+    values come back as the key (a number, per the DataStreams OpenAPI's
+    ``DataStreamRawValue``); the schema's ``option_keys`` still map a label back to it."""
+    if frame.empty:
+        return frame
+    rows = {
+        (device, int(r["datastream_id"])): r
+        for device, schema in schemas.items()
+        for _, r in schema[schema["type"] == "enum"].iterrows()
+    }
+    if not rows:
+        return frame
+    keys = zip(frame["device_id"].tolist(), frame["datastream_id"].tolist(), strict=True)
+    out = frame.copy()
+    out["value"] = [
+        enum_label(rows[key], value) if key in rows else value
+        for key, value in zip(keys, frame["value"].tolist(), strict=True)
+    ]
+    out["value"] = out["value"].astype("object")
+    return out
 
 
 def parse_batch_values(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

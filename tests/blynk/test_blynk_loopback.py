@@ -182,9 +182,34 @@ def test_write__one_and_many(cloud: Blynk, sim) -> None:
     assert report[["datastream", "status"]].values.tolist() == [["Power Switch", "written"]]
     assert sim.world.current_value(41, 21)[0] == 0
     report = cloud.write(41, {"Mode": "boost", "v4": "hello"})
-    assert report["value"].tolist() == [2, "hello"]
+    assert report["value"].tolist() == ["boost", "hello"]  # the label asked for, not its key
     assert sim.world.current_value(41, 22)[0] == 2
     assert sim.world.current_value(41, 25)[0] == "hello"
+    assert cloud.write(41, "Mode", 1)["value"].tolist() == ["comfort"]  # a key, shown labelled
+
+
+def test_enum_values__labels_not_keys(cloud: Blynk, sim) -> None:
+    cloud.write(41, "Mode", "boost")
+    cloud.write(42, "Mode", "eco")
+    assert cloud.datastreams(41).set_index("label").loc["Mode", "value"] == "boost"
+    many = cloud.values([41, 42, 1]).set_index(["device_id", "label"])["value"]
+    assert (many[(41, "Mode")], many[(42, "Mode")]) == ("boost", "eco")
+    assert many[(1, "Temperature")] == sim.world.current_value(1, 1)[0]  # numbers stay numbers
+    raw = cloud.values([41, 42], labels=False).set_index(["device_id", "label"])["value"]
+    assert (raw[(41, "Mode")], raw[(42, "Mode")]) == (2, 0)  # the keys the cloud stores
+    assert cloud.datastreams(41, labels=False).set_index("label").loc["Mode", "value"] == 2
+
+
+def test_write__every_bad_value_named_before_sending(cloud: Blynk, sim) -> None:
+    cloud.schema(41), cloud.schema(42)  # the schema reads are not what is counted
+    before = sim.request_count
+    with pytest.raises(InputError, match="2 values are not valid") as caught:
+        cloud.write(41, {"Mode": "turbo", "Power Switch": 1, "Power": -5})
+    assert "'turbo'" in str(caught.value) and "-5" in str(caught.value)
+    frame = pd.DataFrame({"device_id": [41, 42], "Mode": ["turbo", "warp"]})
+    with pytest.raises(InputError, match="'turbo'.*'warp'"):
+        cloud.batch_update(frame)
+    assert sim.request_count == before
 
 
 def test_write__validated_before_sending(cloud: Blynk, sim) -> None:

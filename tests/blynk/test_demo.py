@@ -52,7 +52,7 @@ def test_demo__reads_are_reproducible(demo) -> None:
 def test_demo__write_then_read(demo) -> None:
     demo.write(41, "Mode", "boost")
     current = demo.datastreams(41).set_index("label")
-    assert current.loc["Mode", "value"] == 2
+    assert current.loc["Mode", "value"] == "boost"  # the label, not the key 2
 
 
 def test_demo__empty_reads_keep_shape(demo) -> None:

@@ -133,6 +133,21 @@ def test_parse_values__v2_payload() -> None:
     assert datastreams.parse_values(9, None).empty
 
 
+def test_label_enums__keys_become_labels_per_device(schema: pd.DataFrame) -> None:
+    payload = {"dataStreams": [
+        {"dataStreamId": 2, "pin": "v1", "dataStreamLabel": "Mode", "value": 2},
+        {"dataStreamId": 6, "pin": "v5", "dataStreamLabel": "Count", "value": 2},
+        {"dataStreamId": 3, "pin": "v2", "dataStreamLabel": "Switch", "value": 1}]}  # fmt: skip
+    current = datastreams.parse_values(9, payload)
+    labelled = datastreams.label_enums(current, {9: schema})
+    assert labelled["value"].tolist() == ["boost", 2, 1]  # only the enum is relabelled
+    assert current["value"].tolist() == [2, 2, 1]  # the parsed frame is left as it was
+    assert datastreams.label_enums(current, {8: schema})["value"].tolist() == [2, 2, 1]
+    mode = schema.set_index("label").loc["Mode"]
+    assert datastreams.enum_label(mode, 7) == 7  # a key the schema does not list stays
+    assert datastreams.enum_label(mode, 1.0) == "comfort"
+
+
 def test_parse_history_page__arrays_and_total() -> None:
     payload = {"content": [{"value": 1.5, "createdAt": 1000}, {"value": None, "createdAt": 2000}],
                "totalElements": 2500}  # fmt: skip

@@ -68,8 +68,10 @@ def test_demo__write_is_sent_only_on_confirm_and_reads_back(demo_cloud):
     panel.confirm_button.click()
     assert panel.report["status"].tolist() == ["written", "written"], panel.report
     assert current(demo_cloud, plug, "Note") == "written from the panel"
+    assert current(demo_cloud, plug, "Mode") == wanted_mode  # datastreams() answers labels
     mode_key = {"eco": 0, "comfort": 1, "boost": 2}[wanted_mode]
-    assert int(current(demo_cloud, plug, "Mode")) == mode_key
+    raw = demo_cloud.datastreams(plug, labels=False).set_index("label").loc["Mode", "value"]
+    assert int(raw) == mode_key
 
 
 def test_demo__out_of_range_write_is_reported_not_raised(demo_cloud):

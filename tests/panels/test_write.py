@@ -169,7 +169,7 @@ def test_write__demo_enum_keys_map_to_their_labels(demo_cloud):
     panel = WritePanel(demo_cloud)
     panel.picker.selected = (41,)
     now = demo_cloud.datastreams(41).set_index("label")["value"]
-    assert panel.fields["Mode"].editors[0].value == ["eco", "comfort", "boost"][int(now["Mode"])]
+    assert panel.fields["Mode"].editors[0].value == now["Mode"]  # datastreams() gives the label
     assert panel.fields["Power Switch"].editors[0].value == bool(int(now["Power Switch"]))
     assert panel.fields["Note"].editors[0].value == now["Note"]
 
