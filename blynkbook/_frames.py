@@ -1,4 +1,6 @@
-"""Column specs and dtype coercion shared by every facade frame.
+"""The one frame builder: records (or a frame) into exactly a spec's columns and dtypes, for
+every facade (the specs themselves come from :mod:`blynkbook.contract` where it states the
+frame, else from the facade's resource module).
 
 A spec maps each output column to a dtype name: ``"int64"`` (required ids), ``"Int64"``
 (nullable ints), ``"float64"``, ``"str"``, ``"bool"`` (missing is False), ``"boolean"``
@@ -10,20 +12,34 @@ from datetimes; an epoch ≤ 0 means "never" and becomes ``NaT``).
 ...     "seen": "time", "name": "str"}, epoch="s")
 >>> frame.dtypes.astype(str).tolist(), str(frame["seen"][0])
 (['int64', 'datetime64[ms, UTC]', 'str'], '2023-11-14 22:13:20+00:00')
+>>> frame_from_records([{"id": 1, "token": "x"}], {"device_id": "int64"},
+...     {"id": "device_id", "token": "token"}).columns.tolist()
+['device_id']
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["TIME_DTYPE", "Epoch", "Spec", "coerce", "empty_frame", "to_time"]
+__all__ = [
+    "SECRET_FIELDS",
+    "TIME_DTYPE",
+    "Epoch",
+    "Spec",
+    "coerce",
+    "empty_frame",
+    "frame_from_records",
+    "to_time",
+]
 
 Spec = Mapping[str, str]
 Epoch = Literal["ms", "s"]
 TIME_DTYPE = pd.DatetimeTZDtype(unit="ms", tz="UTC")
+#: Fields that carry secrets and never enter a frame, whatever the column map says.
+SECRET_FIELDS = frozenset({"token", "authToken", "deviceToken", "secret", "clientSecret"})
 
 
 def to_time(values: Any, epoch: Epoch = "ms") -> pd.Series:
@@ -69,3 +85,23 @@ def coerce(frame: pd.DataFrame, spec: Spec, *, epoch: Epoch = "ms") -> pd.DataFr
 def empty_frame(spec: Spec) -> pd.DataFrame:
     """A frame with no rows and the spec's columns and dtypes."""
     return coerce(pd.DataFrame(), spec)
+
+
+def frame_from_records(
+    records: Iterable[Mapping[str, Any]],
+    spec: Spec,
+    column_map: Mapping[str, str] | None = None,
+    *,
+    epoch: Epoch = "ms",
+) -> pd.DataFrame:
+    """Records (vendor JSON objects, or rows already named as the spec) → a frame typed by
+    ``spec``: fields renamed by ``column_map`` (None: the spec's own names), the rest
+    dropped at parse time, secrets (:data:`SECRET_FIELDS`) always."""
+    names = column_map if column_map is not None else {name: name for name in spec}
+    rows = [
+        {column: record.get(field) for field, column in names.items() if field not in SECRET_FIELDS}
+        for record in records
+    ]
+    if not rows:
+        return empty_frame(spec)
+    return coerce(pd.DataFrame.from_records(rows), spec, epoch=epoch)

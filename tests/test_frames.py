@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from blynkbook._frames import TIME_DTYPE, coerce, empty_frame, to_time
+from blynkbook._frames import TIME_DTYPE, coerce, empty_frame, frame_from_records, to_time
 
 SPEC = {"id": "int64", "name": "str", "seen": "time", "ok": "bool", "level": "float64"}
 
@@ -39,3 +39,16 @@ def test_coerce__lenient_numbers_and_empty_frames() -> None:
     assert frame["level"].tolist()[0] == 1.5 and frame["level"].isna().tolist()[1:] == [True, True]
     empty = empty_frame(SPEC)
     assert len(empty) == 0 and empty.dtypes.astype(str).tolist()[2] == "datetime64[ms, UTC]"
+
+
+def test_frame_from_records__renames_types_and_never_keeps_a_secret() -> None:
+    records = [{"id": 3, "seen": 1_700_000_000, "token": "SECRET", "extra": 1}]
+    names = {"id": "device_id", "seen": "seen", "token": "token"}
+    spec = {"device_id": "int64", "seen": "time", "token": "str"}
+    frame = frame_from_records(records, spec, names, epoch="s")
+    assert frame["device_id"].tolist() == [3] and "SECRET" not in frame.to_string()
+    assert str(frame["seen"][0]) == "2023-11-14 22:13:20+00:00"
+    same_names = frame_from_records([{"device_id": 4, "other": 0}], {"device_id": "int64"})
+    assert same_names.columns.tolist() == ["device_id"] and same_names["device_id"][0] == 4
+    assert frame_from_records([], spec).dtypes.astype(str).tolist() == [
+        "int64", "datetime64[ms, UTC]", "str"]  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from blynkbook import contract
-from blynkbook._frames import coerce, empty_frame
+from blynkbook._frames import coerce, empty_frame, frame_from_records
 from blynkbook._provenance import reported
 from blynkbook._time import time_window
 from blynkbook.errors import ForbiddenError
@@ -19,7 +19,6 @@ from . import admin
 from ._client_devices import DeviceCalls
 from ._client_history import HistoryCalls
 from ._client_values import ValueCalls
-from ._frames import frame_from_records
 from .datastreams import BATCH_PATH
 from .history import HISTORY_PATH
 
@@ -76,13 +75,11 @@ class LocationCalls(DeviceCalls, ValueCalls, HistoryCalls):
 
 
 LOCATION_SPEC = contract.LOCATIONS.spec(id_dtype="int64")
+TRAIL_SPEC = contract.TRAIL.spec(id_dtype="int64")
 
 
 def _empty_trail() -> pd.DataFrame:
-    index = pd.DatetimeIndex([], dtype="datetime64[ms, UTC]", name="time")
-    return pd.DataFrame(
-        {"lon": pd.Series([], dtype="float64"), "lat": pd.Series([], dtype="float64")}, index=index
-    )
+    return empty_frame(TRAIL_SPEC).set_index("time")
 
 
 def _positions(current: pd.DataFrame) -> pd.DataFrame:

@@ -13,9 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from blynkbook._frames import frame_from_records
 from blynkbook.vendor.blynk import INPUT_MODES
-
-from ._frames import frame_from_records
 
 __all__ = [
     "BATCH_PATH",

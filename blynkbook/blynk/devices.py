@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from blynkbook._frames import frame_from_records
 from blynkbook.transport import Reply, Session
 
-from ._frames import frame_from_records
 from ._paging import fetch_all_pages
 
 __all__ = [

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from blynkbook import contract
 from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
 from blynkbook.errors import BlynkbookError, PartialReadError
@@ -51,7 +52,9 @@ __all__ = [
 ]
 
 HISTORY_PATH = "/api/v1/organization/device/datastream/history"
-HISTORY_SPEC = {"device_id": "int64", "datastream": "str", "value": "float64"}
+HISTORY_SPEC = {  # the contract's columns; the time index is built apart
+    c: d for c, d in contract.HISTORY.spec(id_dtype="int64").items() if c != "time"
+}
 #: Columns of :attr:`PartialReadError.missing`: one row per page that did not come. A
 #: missing page 0 means the series' length is unknown, so all of that series is missing.
 MISSING_SPEC = {

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from blynkbook import contract
+from blynkbook._frames import frame_from_records
 from blynkbook.errors import BlynkbookError, InputError, PartialWriteError
 from blynkbook.vendor.blynk import (
     IMPORT_WINDOW_MS,
@@ -30,8 +32,6 @@ from blynkbook.vendor.blynk import (
     MAX_STRING_BYTES,
     PROPERTY_NAMES,
 )
-
-from ._frames import frame_from_records
 
 __all__ = [
     "BATCH_UPDATE_CHUNK",
@@ -73,13 +73,7 @@ SERVER_CHECKS_ONLY = (
 #: a month is read as 30 days, the shorter reading, so every point sent is one the cloud keeps.
 MAX_IMPORT_AHEAD_MS = IMPORT_WINDOW_MS
 
-WRITE_SPEC = {
-    "device_id": "int64",
-    "datastream": "str",
-    "value": "object",
-    "status": "str",
-    "reason": "str",
-}
+WRITE_SPEC = contract.WRITE_REPORT.spec(id_dtype="int64")
 BATCH_UPDATE_SPEC = {
     "chunk": "int64",
     "rows": "int64",

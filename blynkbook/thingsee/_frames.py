@@ -14,7 +14,7 @@ from typing import Any, Final
 import pandas as pd
 
 from blynkbook import contract
-from blynkbook._frames import Spec, coerce
+from blynkbook._frames import Spec, coerce, frame_from_records
 
 __all__ = [
     "ALERTS",
@@ -86,32 +86,20 @@ SCHEMA: Spec = {
     "history": "bool",
     "units": "str",
 }
-HISTORY: Spec = {"time": TIME, "device_id": "str", "datastream": "str", "value": "float64"}
-LOCATIONS: Spec = {
-    "device_id": "str",
-    "name": "str",
-    "template": "str",
-    "online": "bool",
-    "lon": "float64",
-    "lat": "float64",
-    "updated_at": TIME,
-}
-TRAIL: Spec = {"time": TIME, "lon": "float64", "lat": "float64"}
-WRITE_REPORT: Spec = {
-    "device_id": "str",
-    "datastream": "str",
-    "value": "object",
-    "status": "str",
-    "reason": "str",
-}
+HISTORY: Spec = contract.HISTORY.spec(id_dtype="str")
+LOCATIONS: Spec = contract.LOCATIONS.spec(id_dtype="str")
+TRAIL: Spec = contract.TRAIL.spec(id_dtype="str")
+WRITE_REPORT: Spec = contract.WRITE_REPORT.spec(id_dtype="str")
 
 
 def frame(rows: Sequence[Mapping[str, Any]], spec: Spec) -> pd.DataFrame:
-    """A frame with exactly ``spec``'s columns and dtypes; time columns hold epoch seconds."""
-    return conform(pd.DataFrame(list(rows), columns=list(spec)), spec)
+    """A frame with exactly ``spec``'s columns and dtypes; time columns hold epoch seconds
+    (:func:`blynkbook._frames.frame_from_records`, Thingsee's epoch)."""
+    return frame_from_records(rows, spec, epoch="s")
 
 
 def conform(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """``data`` reduced to ``spec``'s columns in order, each cast to its dtype, on a fresh
-    index; time columns may hold epoch seconds or datetimes already."""
+    index; time columns may hold epoch seconds or datetimes already
+    (:func:`blynkbook._frames.coerce`, Thingsee's epoch)."""
     return coerce(data, spec, epoch="s")
