@@ -23,6 +23,7 @@ from blynkbook.errors import OfflineError
 from blynkbook.store import Range, SeriesKey, SeriesStore
 from blynkbook.store._batch import GroupCommit, Pending
 from blynkbook.transport import Failed, Reply, Session
+from blynkbook.transport import ProgressBar as _Progress
 
 from ._paging import MAX_PAGE_SIZE, page_count
 from .history import (
@@ -35,7 +36,6 @@ from .history import (
     _ordered,
     _Page,
     _partial,
-    _Progress,
     _Reader,
     _remaining_pages,
     _stopped,

@@ -35,7 +35,7 @@ from blynkbook import contract
 from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
 from blynkbook.errors import BlynkbookError, PartialReadError
-from blynkbook.transport import Failed, Reply, Session, wants_progress
+from blynkbook.transport import Failed, ProgressBar, Reply, Session
 
 from ._paging import MAX_PAGE_SIZE, page_count
 
@@ -175,35 +175,6 @@ def _ordered(times: Ints, values: Floats) -> tuple[Ints, Floats]:
     return unique, values[first]
 
 
-class _Progress:
-    """A tqdm.auto bar created only when the pull turns out to be long (or forced on)."""
-
-    def __init__(self, setting: bool | None, desc: str) -> None:
-        self.setting = setting
-        self.desc = desc
-        self.bar: Any = None
-
-    def expect(self, requests: int) -> None:
-        wanted = wants_progress(self.setting, requests)
-        if not wanted or requests == 0:
-            return
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=requests, desc=self.desc, unit="req", leave=False)
-        else:
-            self.bar.total += requests
-            self.bar.refresh()
-
-    def step(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 Job = tuple[Series, int]  # a series and a page number
 
 
@@ -219,7 +190,7 @@ class _Reader:
         session: Session,
         from_ms: int,
         to_ms: int,
-        progress: _Progress,
+        progress: ProgressBar,
         cache: Mapping[str, Any] | None = None,
     ) -> None:
         self.session = session
@@ -281,7 +252,7 @@ def pull(
     ``frame`` is this frame without them, ``missing`` lists them); when no page came at
     all, the first page's error is raised instead.
     """
-    bar = _Progress(progress, "history")
+    bar = ProgressBar(progress, "history")
     try:
         with session.pull():
             reader = _Reader(session, from_ms, to_ms, bar)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ._adaptive import AdaptiveLimiter, Outcome
 from ._auth import Credentials, OAuth2ClientCredentials, ThingseeClientToken, TokenAuth
 from ._errors import error_from_response, parse_retry_after, transport_error
+from ._fanout import ProgressBar
 from ._redact import RedactingFilter, install_log_redaction, redact_text, redact_url
 from ._retry import MAX_RETRY_AFTER, RETRY_STATUSES, RetryBudget, RetryTransport
 from ._session import (
@@ -39,6 +40,7 @@ __all__ = [
     "Failed",
     "OAuth2ClientCredentials",
     "Outcome",
+    "ProgressBar",
     "RedactingFilter",
     "Reply",
     "RetryBudget",

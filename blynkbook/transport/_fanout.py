@@ -12,6 +12,7 @@ from ._reply import Failed
 
 __all__ = [
     "PROGRESS_THRESHOLD",
+    "ProgressBar",
     "always",
     "progress_bar",
     "run_in_turn",
@@ -92,6 +93,36 @@ def wants_progress(setting: bool | None, requests: int) -> bool:
 
 
 def progress_bar(total: int, desc: str | None) -> Any:
+    """The one tqdm.auto bar every pull shows (``Session.map`` and :class:`ProgressBar`)."""
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="req", leave=False)
+
+
+class ProgressBar:
+    """A bar for a pull whose size grows as it learns it (history: page 0 of each series
+    tells how many pages follow): created only when :func:`wants_progress` says so for
+    the requests :meth:`expect`-ed so far, then grown."""
+
+    def __init__(self, setting: bool | None, desc: str) -> None:
+        self.setting = setting
+        self.desc = desc
+        self.bar: Any = None
+
+    def expect(self, requests: int) -> None:
+        """Add ``requests`` to the pull (opening the bar if it is now long enough)."""
+        if requests == 0 or not wants_progress(self.setting, requests):
+            return
+        if self.bar is None:
+            self.bar = progress_bar(requests, self.desc)
+        else:
+            self.bar.total += requests
+            self.bar.refresh()
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
