@@ -28,7 +28,16 @@ One series of 1,000,000 points (one per second, ~11.6 days) is handed to a
 **Re-sample**: target a zoom re-sample under 200 ms. Each figure is the median of
 ``--repeat`` runs.
 
+**From the store** (``--store-points``, default 2,000,000; ``--store-100m`` for the
+issue's 100,000,000): one 1 Hz series written into a series store with the store's own
+``put()``, one calendar month at a time (synthetic points, no HTTP; kept under
+``$TMPDIR/blynkbook-bench-store-<points>`` or ``--store-dir`` and reused), then, in a
+fresh process, ``HistoryPanel`` over a client whose ``store`` is it: load, reset, zooms
+to half the range, a day and an hour, and the process's RSS. Targets: zoom under 200 ms,
+kernel memory under 500 MB.
+
     python benchmarks/bench_panels.py [--repeat 7] [--no-kernel] [--browser]
+                                      [--store-points N | --store-100m] [--store-dir D]
 """
 
 from __future__ import annotations

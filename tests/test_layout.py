@@ -30,7 +30,6 @@ KNOWN_LONG_MODULES_PENDING_SPLIT: frozenset[str] = frozenset(
     {
         "blynkbook/thingsee/_client.py",
         "blynkbook/store/_store.py",
-        "blynkbook/panels/history.py",
     }
 )
 

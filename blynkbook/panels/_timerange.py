@@ -27,6 +27,7 @@ __all__ = [
     "DATES",
     "LIVE_RANGES",
     "LiveTimer",
+    "kernel_zone",
     "late_start_note",
     "notice",
     "range_text",
@@ -54,6 +55,11 @@ def time_range(choice: str, start: dt.date | None, end: dt.date | None) -> tuple
     if after <= first:
         raise ValueError(f"the end date {end} is before the start date {start}")
     return first, after
+
+
+def kernel_zone() -> dt.tzinfo | None:
+    """The kernel's local time zone."""
+    return dt.datetime.now().astimezone().tzinfo
 
 
 def range_text(start: Any, end: Any) -> str:

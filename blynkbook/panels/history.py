@@ -16,7 +16,6 @@ visible window again, so a narrow window shows every point.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -44,6 +43,7 @@ from ._timerange import (
     DATES,
     LIVE_RANGES,
     LiveTimer,
+    kernel_zone,
     late_start_note,
     notice,
     range_text,
@@ -56,10 +56,6 @@ __all__ = ["DATES", "LIVE_RANGES", "HistoryPanel"]
 
 LOCAL = "local"
 PREVIOUS = "showing the previous selection: press Load (or tick auto-load) to update"
-
-
-def _kernel_zone() -> dt.tzinfo | None:
-    return dt.datetime.now().astimezone().tzinfo
 
 
 class HistoryPanel(widgets.VBox):  # type: ignore[misc]
@@ -114,7 +110,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         self.source = source or default_source(
             client, self._schemas, lambda: name_lookup(self.picker.fleet)
         )
-        self._local_tz = local_tz if local_tz is not None else _kernel_zone()
+        self._local_tz = local_tz if local_tz is not None else kernel_zone()
         self._quiet = False
         self._drawing = False
         self._axes_drawn = 0
@@ -137,14 +133,10 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         )
         self.start = widgets.DatePicker(description="Start", disabled=True)
         self.end = widgets.DatePicker(description="End", disabled=True)
-        snug = widgets.Layout(width="auto")
-        self.auto_load = widgets.Checkbox(
-            value=True, description="auto-load", indent=False, layout=snug
-        )
-        self.live = widgets.Checkbox(
-            value=False, description=f"live (every {self.live_interval:g} s)", indent=False,
-            layout=widgets.Layout(width="auto"),
-        )  # fmt: skip
+        flags = {"indent": False, "layout": widgets.Layout(width="auto")}
+        self.auto_load = widgets.Checkbox(value=True, description="auto-load", **flags)
+        live = f"live (every {self.live_interval:g} s)"
+        self.live = widgets.Checkbox(value=False, description=live, **flags)
         zone = getattr(self._local_tz, "key", None) or str(self._local_tz)
         self.time_zone = widgets.ToggleButtons(
             options=[("UTC", UTC), (f"local ({zone})", LOCAL)], value=UTC,
@@ -171,13 +163,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
                 ),
             ]
         )
-        body = (
-            controls,
-            self.notice,
-            self.figure,
-            self.status,
-            self.take_away,
-        )
+        body = (controls, self.notice, self.figure, self.status, self.take_away)
         return (self.picker, *body) if self.owns_picker else body
 
     def _wire(self) -> None:
@@ -225,11 +211,8 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         self.take_away.on_publish(callback, remove)
 
     def time_range(self) -> tuple[Any, Any]:
-        """``(start, end)`` for ``client.history`` from the range choice.
-
-        Presets are relative (``"-24h"``, ``"now"``) so the client's own clock decides;
-        explicit dates are UTC midnights, the end date included.
-        """
+        """``(start, end)`` for ``client.history`` from the range choice (see
+        :func:`~blynkbook.panels._timerange.time_range`)."""
         return time_range(self.range_choice.value, self.start.value, self.end.value)
 
     def load(self) -> None:
@@ -251,7 +234,7 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
             self._say_loaded(loaded, start, end)
         if self.status.last_error is not None and self.series:
             self.notice.value = notice("the plot still shows the last successful load")
-        self._enable_take_away()
+        self.take_away.enable(not self.data.empty)
 
     def resample(self, x0: Any = None, x1: Any = None) -> None:
         """Show ``[x0, x1]`` (``None``: unbounded) at up to ``max_points`` per trace.
@@ -274,10 +257,8 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
     def code(self) -> str:
         """The ``client.history(...)`` call for the current choice (client named
         ``client_name``)."""
-        start, end = self.time_range()
-        return history_code(
-            self.client_name, self.picker.selected, tuple(self.streams.value), start, end
-        )
+        selected, streams = self.picker.selected, tuple(self.streams.value)
+        return history_code(self.client_name, selected, streams, *self.time_range())
 
     def show_code(self) -> str:
         """Show :meth:`code` in a text box under the buttons, ready to copy."""
@@ -329,19 +310,14 @@ class HistoryPanel(widgets.VBox):  # type: ignore[misc]
         points = sum(len(s) for s in self.series)
         notes = [f"not drawn: {name} ({why})" for name, why in self.not_drawn.items()]
         notes += loaded.notes
-        late = late_start_note(
-            requested_start(self.client, start), self.series, self.zone, self.zone_label
-        )
-        if late:
-            notes.append(late)
+        zone, label = self.zone, self.zone_label
+        late = late_start_note(requested_start(self.client, start), self.series, zone, label)
+        notes += [late] if late else []
         if self.series:
             self.status.say(f"{points:,} points in {len(self.series)} series", "ok")
         else:
             self.status.say(f"no data in {range_text(start, end)}", "info")
         self.notice.value = notice("; ".join(notes)) if notes else ""
-
-    def _enable_take_away(self) -> None:
-        self.take_away.enable(not self.data.empty)
 
     # -- reactions -----------------------------------------------------------------------
     def _changed(self) -> None:

@@ -7,6 +7,7 @@ MapLibre. A screenshot of each state goes to test-artifacts/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,13 @@ def drag_box(page: Any) -> dict[str, float]:
     return box
 
 
+def history_status(page: Any) -> Any:
+    """The History tab's status line (the one that names points, zoom or range)."""
+    return page.locator(
+        ".widget-tab .widget-html", has_text=re.compile("points|zoomed|range|datastreams")
+    ).first
+
+
 def status_lines(page: Any) -> list[str]:
     lines: list[str] = page.locator(".widget-tab .widget-html").all_inner_texts()
     return lines
@@ -168,6 +176,7 @@ def test_zoom_resamples_and_double_click_returns(
         timeout=RENDER_LIMIT_MS,
     )
     zoomed = plot_state(dashboard)
+    expect(history_status(dashboard)).to_contain_text("zoomed view at full detail")
     assert zoomed["range"][1] - zoomed["range"][0] < 0.5 * full_span
     assert all(n < m for n, m in zip(zoomed["lengths"], before["lengths"], strict=True))
     dashboard.screenshot(path=str(artifacts / "dashboard-zoomed.png"))
@@ -182,6 +191,7 @@ def test_zoom_resamples_and_double_click_returns(
         timeout=RENDER_LIMIT_MS,
     )
     back = plot_state(dashboard)
+    expect(history_status(dashboard)).to_contain_text(f"the whole range: {sum(back['lengths']):,}")
     assert back["range"][1] - back["range"][0] >= 0.99 * full_span
     assert back["lengths"] == before["lengths"]
     dashboard.screenshot(path=str(artifacts / "dashboard-reset.png"))
@@ -204,6 +214,35 @@ def test_adding_a_datastream_loads_by_itself_onto_its_own_unit_axis(
     expect(history_plot(dashboard).locator(".legend .traces")).to_have_count(6)
     expect(dashboard.locator(".widget-tab .widget-html", has_text="points in 6 series").first)
     dashboard.screenshot(path=str(artifacts / "dashboard-two-units.png"))
+
+
+def test_a_range_preset_reloads_by_itself(dashboard: Any, artifacts: Path, expect: Any) -> None:
+    """Point 3: pressing 7d redraws the plot over seven days without a Load press."""
+    before = plot_state(dashboard)
+    dashboard.locator(".widget-tab button", has_text="7d").first.click()
+    dashboard.wait_for_function(
+        f"""() => {{
+            const el = document.querySelector('{HISTORY_PLOT}');
+            const t = el.data.filter(t => t.name !== 'extent');
+            return t.length > 0 && t[0].x.length > {before["lengths"][0]};
+        }}""",
+        timeout=RENDER_LIMIT_MS,
+    )
+    week = plot_state(dashboard)
+    span = week["range"][1] - week["range"][0]
+    assert 7 * 24 * HOUR_MS <= span < 8.5 * 24 * HOUR_MS, week["range"]  # + autorange padding
+    assert week["ytitles"] == before["ytitles"] and len(week["lengths"]) == len(before["lengths"])
+    points = sum(week["lengths"])
+    expect(history_status(dashboard)).to_contain_text(
+        f"{points:,} points in {len(week['lengths'])}"
+    )
+    dashboard.screenshot(path=str(artifacts / "dashboard-7d.png"))
+    dashboard.locator(".widget-tab button", has_text="24h").first.click()
+    dashboard.wait_for_function(
+        f"""() => document.querySelector('{HISTORY_PLOT}').data
+            .filter(t => t.name !== 'extent')[0].x.length === {before["lengths"][0]}""",
+        timeout=RENDER_LIMIT_MS,
+    )
 
 
 def pick_first_match(page: Any, query: str) -> None:
