@@ -32,15 +32,15 @@ def valid_names(schema: pd.DataFrame) -> str:
     )
 
 
-def _matches(schema: pd.DataFrame, name: Any) -> pd.DataFrame:
-    """The rows ``name`` matches, by the first rule that matches any (plain Python over
-    the few rows of a schema: a read of 100 series resolves 100 names)."""
+def _matches(schema: pd.DataFrame, name: Any) -> list[int]:
+    """The positions of the rows ``name`` matches, by the first rule that matches any
+    (plain Python over the few rows of a schema: a read of 100 series resolves 100 names)."""
     ids = schema["datastream_id"].tolist()
     if isinstance(name, int) and not isinstance(name, bool):
-        return schema.iloc[[i for i, d in enumerate(ids) if d == name]]
+        return [i for i, d in enumerate(ids) if d == name]
     text = str(name).strip()
     if text.isdigit():
-        return schema.iloc[[i for i, d in enumerate(ids) if d == int(text)]]
+        return [i for i, d in enumerate(ids) if d == int(text)]
     labels, aliases, pins = (schema[c].tolist() for c in ("label", "alias", "pin"))
     lower = text.lower()
     tests: list[Callable[[int], bool]] = [
@@ -52,8 +52,8 @@ def _matches(schema: pd.DataFrame, name: Any) -> pd.DataFrame:
     for test in tests:
         found = [i for i in range(len(ids)) if test(i)]
         if found:
-            return schema.iloc[found]
-    return schema.iloc[0:0]
+            return found
+    return []
 
 
 def _lowered(value: object) -> str | None:
@@ -62,9 +62,11 @@ def _lowered(value: object) -> str | None:
 
 def resolve_datastream(schema: pd.DataFrame, name: Any, *, device_id: int) -> pd.Series:
     """The schema row (a Series) of the one datastream ``name`` refers to."""
+    schema = schema.copy(deep=False)
+    schema.attrs = {}  # else pandas deep-copies the frame's provenance at every column access
     found = _matches(schema, name)
     if len(found) == 1:
-        return found.iloc[0]
+        return schema.iloc[found[0]]
     problem = "is ambiguous" if len(found) > 1 else "is not a datastream"
     raise DatastreamNameError(
         f"datastream {name!r} {problem} of device {device_id}; valid names: "

@@ -22,6 +22,7 @@ from blynkbook._provenance import with_meta
 from blynkbook.errors import OfflineError
 from blynkbook.store import Range, SeriesKey, SeriesStore
 from blynkbook.store._batch import GroupCommit, Pending
+from blynkbook.store._ranges import subtract
 from blynkbook.transport import Failed, Reply, Session
 from blynkbook.transport import ProgressBar as _Progress
 
@@ -88,10 +89,21 @@ def read_history(
     if store.offline:
         _check_recorded(store, series, keys, from_ms, to_ms)
     plans = store.plan(keys, from_ms, to_ms, now_ms=now_ms, refresh=refresh)
-    replies, failed, total = _fetch_into(
-        session, store, series, keys, plans, now_ms=now_ms, progress=progress, cache=cache
-    )
-    frame = _frame(series, store.read(keys, from_ms, to_ms))
+    replies: list[Any] = []
+    failed: list[tuple[Job, Failed]] = []
+    total = 0
+    if not any(plans):
+        points = store.read(keys, from_ms, to_ms)
+    else:  # what the plan leaves alone is read while the rest is fetched
+        kept = [subtract((from_ms, to_ms), ranges) for ranges in plans]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blynkbook-read") as pool:
+            early = pool.submit(store.read_ranges, keys, kept)
+            replies, failed, total = _fetch_into(
+                session, store, series, keys, plans, now_ms=now_ms, progress=progress,
+                cache=cache,
+            )  # fmt: skip
+            points = _combined(early.result(), store.read_ranges(keys, plans))
+    frame = _frame(series, points)
     frame = with_meta(frame, replies or [_StoreReply()], source=source, warn=not failed)
     if failed:  # what came is stored; the error says what did not, as history.pull does
         raise _partial(frame, failed, total, source)
@@ -237,6 +249,18 @@ class _RangeWrites:
     def results(self) -> list[Pending]:
         """The prepared writes (waiting for those still being written)."""
         return [future.result() for future in self.futures]
+
+
+def _combined(
+    first: Sequence[tuple[Ints, Floats]], second: Sequence[tuple[Ints, Floats]]
+) -> list[tuple[Ints, Floats]]:
+    """Per series, the points of two disjoint sets of ranges, ascending by time."""
+    out = []
+    for (t1, v1), (t2, v2) in zip(first, second, strict=True):
+        times, values = np.concatenate([t1, t2]), np.concatenate([v1, v2])
+        order = np.argsort(times, kind="stable")
+        out.append((times[order], values[order]))
+    return out
 
 
 def _frame(series: Sequence[Series], points: Sequence[tuple[Ints, Floats]]) -> pd.DataFrame:

@@ -290,18 +290,33 @@ class SeriesStore:
     # -- reading ------------------------------------------------------------------------------
     def read(self, keys: Sequence[SeriesKey], lo: int, hi: int) -> list[tuple[Ints, Floats]]:
         """Per series, its stored points in ``[lo, hi]``, ascending."""
+        return self.read_ranges(keys, [[(lo, hi)] for _ in keys])
+
+    def read_ranges(
+        self, keys: Sequence[SeriesKey], ranges: Sequence[Sequence[Range]]
+    ) -> list[tuple[Ints, Floats]]:
+        """Per series, its stored points in its ``ranges`` (ascending, disjoint), ascending."""
         with self.catalog.reading() as db:
-            files = []
-            for key in keys:
+            files: list[list[tuple[str, int, int]]] = []
+            for key, wanted in zip(keys, ranges, strict=True):
                 sid = self.catalog.series_id(db, key, create=False)
-                held = [] if sid is None or lo > hi else self.catalog.segments(db, sid, lo, hi)
-                files.append([s.path for s in held if s.path is not None])
-        flat = [p for paths in files for p in paths]
+                files.append(
+                    []
+                    if sid is None
+                    else [
+                        (s.path, lo, hi)
+                        for lo, hi in wanted
+                        if lo <= hi
+                        for s in self.catalog.segments(db, sid, lo, hi)
+                        if s.path is not None
+                    ]
+                )
+        flat = [part for parts in files for part in parts]
         if len(flat) < 8:
-            found = [read_points(self.folder / p, lo, hi) for p in flat]
+            found = [read_points(self.folder / p, lo, hi) for p, lo, hi in flat]
         else:  # pyarrow decodes without the GIL: a few threads read files side by side
             with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-                found = list(pool.map(lambda p: read_points(self.folder / p, lo, hi), flat))
+                found = list(pool.map(lambda f: read_points(self.folder / f[0], *f[1:]), flat))
         parts = iter(found)
         return [_joined([next(parts) for _ in paths]) for paths in files]
 
