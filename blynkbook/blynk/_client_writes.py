@@ -127,7 +127,9 @@ class WriteCalls(SchemaMemo):
                 f"datastream {row['label']!r} of device {number} keeps no history "
                 f"(type {row['type']}); only numeric datastreams can be imported"
             )
-        values = [writes.check_value(row, plain(v), device_id=number) for v in raw_values]
+        values = check_all(
+            partial(writes.check_value, row, plain(v), device_id=number) for v in raw_values
+        )
         writes.check_import_points(times, now_ms=self._now())
         stream = int(row["datastream_id"])
 

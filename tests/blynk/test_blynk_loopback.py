@@ -209,6 +209,9 @@ def test_write__every_bad_value_named_before_sending(cloud: Blynk, sim) -> None:
     frame = pd.DataFrame({"device_id": [41, 42], "Mode": ["turbo", "warp"]})
     with pytest.raises(InputError, match="'turbo'.*'warp'"):
         cloud.batch_update(frame)
+    points = pd.Series(["a", 1.0, "b"], index=pd.date_range("2026-11-19", periods=3, freq="h"))
+    with pytest.raises(InputError, match="2 values are not valid.*'a'.*'b'"):
+        cloud.import_history(41, "Energy", points)
     assert sim.request_count == before
 
 
