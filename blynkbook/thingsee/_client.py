@@ -11,22 +11,21 @@ from __future__ import annotations
 import functools
 import math
 import re
-import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 import pandas as pd
 
 from blynkbook._provenance import with_meta
-from blynkbook._time import time_window
+from blynkbook._time import time_window, wall_clock_ms
 from blynkbook.cache import NoCache
 from blynkbook.contract import MESSAGES
 from blynkbook.errors import DatastreamNameError, InputError
 from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Session, wants_progress
-from blynkbook.vendor.thingsee import INSTALLATION_STATUSES, MESSAGE_LIMIT
 
 from . import _frames as F
+from . import _stored as stored
 from ._commands import camel_case, check_command, params_for
 from ._fields import (
     FIELDS,
@@ -35,17 +34,18 @@ from ._fields import (
     fields_of_family,
     message_ids_for_fields,
 )
-from ._stored import stored_history
 from ._windows import Message, dedupe, pull_window, split_range
 
 if TYPE_CHECKING:
     from blynkbook.cache import ResponseCache
+    from blynkbook.sim.thingsee import ThingseeSim
 
 __all__ = ["INSTALLATION_STATUSES", "Thingsee"]
 
+INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retired")
 DAY = 86_400
 ONLINE_WITHIN = 2 * 3600  # a thing that reported in the last two hours counts as online
-MAX_MESSAGE_LIMIT = MESSAGE_LIMIT
+MAX_MESSAGE_LIMIT = 1000
 _TUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KNOWN_FIELDS = sorted({s.field for s in FIELDS})
 
@@ -78,7 +78,7 @@ def _check_limit(limit: object, name: str = "limit", high: int | None = None) ->
     return limit
 
 
-def _id_list(ids: int | Iterable[int] | None, name: str) -> str | None:
+def _id_list(ids: int | Iterable[object] | None, name: str) -> str | None:
     """``[12100, 1110]`` → ``"12100,1110"`` (the API's comma list); checked to be numbers."""
     if ids is None:
         return None
@@ -86,6 +86,23 @@ def _id_list(ids: int | Iterable[int] | None, name: str) -> str | None:
     if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
         raise InputError(f"{name}={ids!r} must be one or more whole numbers")
     return ",".join(str(v) for v in values)
+
+
+def _fields(names: str | Iterable[str]) -> list[str]:
+    """Known field names, checked (the datastreams of :meth:`Thingsee.history`)."""
+    fields = [str(f) for f in _as_list(names)]
+    unknown = [f for f in fields if f not in _KNOWN_FIELDS]
+    if unknown or not fields:
+        raise DatastreamNameError(
+            f"unknown field(s) {unknown!r}; known: {', '.join(_KNOWN_FIELDS)}"
+        )
+    return fields
+
+
+def _id_values(ids: int | Iterable[int] | None, name: str) -> list[int] | None:
+    """Message or event ids as a sorted list (None stays None), checked to be numbers."""
+    text = _id_list(ids, name)
+    return None if text is None else sorted({int(v) for v in text.split(",")})
 
 
 def _as_list(items: Hashable | Iterable[Hashable]) -> list[Any]:
@@ -137,11 +154,11 @@ class Thingsee:
         *,
         client_id: str,
         cache: ResponseCache | NoCache | None = None,
-        demo: Any = None,  # the embedded ThingseeSim, as for Blynk; a facade never imports sim
-        now: Callable[[], float] | None = None,
+        demo: ThingseeSim | None = None,
+        now: Callable[[], int] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
         message_window: int = 2 * DAY,
-        progress: bool | None = None,
+        progress: bool = True,
         store: SeriesStore | NoStore | None = None,
     ) -> None:
         self.session = session
@@ -153,7 +170,7 @@ class Thingsee:
             cache if cache is not None else NoCache("this client was built without one")
         )
         self.demo = demo
-        self._now = now or (demo.clock.now if demo is not None else time.time)
+        self._now = now or (demo.clock.now_ms if demo is not None else wall_clock_ms)
         self.message_limit = _check_limit(message_limit, "message_limit", MAX_MESSAGE_LIMIT) or 1
         self.message_window = _check_limit(message_window, "message_window") or DAY
         self.progress = progress
@@ -169,8 +186,9 @@ class Thingsee:
         return self.session.base_url
 
     def now(self) -> pd.Timestamp:
-        """What "now" means for relative times (the simulator's clock in demo mode)."""
-        return pd.Timestamp(self._now(), unit="s", tz="UTC")
+        """What "now" means for relative times, tz-aware UTC (the simulator's clock in
+        demo mode, the wall clock for a deployment, the recording's time offline)."""
+        return pd.Timestamp(self._now(), unit="ms", tz="UTC")
 
     def close(self) -> None:
         """Close the HTTP connections (and the cache file, if any)."""
@@ -185,21 +203,31 @@ class Thingsee:
         self.close()
 
     def _window(self, start: Any, end: Any) -> tuple[int, int]:
-        now_ms = int(self._now() * 1000)
-        from_ms, to_ms = time_window(start, end, now_ms=now_ms)
+        from_ms, to_ms = time_window(start, end, now_ms=self._now())
         return from_ms // 1000, to_ms // 1000
 
     def _data(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.session.get(path, params).data["data"]
 
     def _map(
-        self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str, *, long: bool = False
-    ) -> list[Any]:
+        self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str, *, long: bool = False,
+        progress: bool | None = None,
+    ) -> list[Any]:  # fmt: skip
         """``session.map``; a pull that may be ``long`` shows a progress bar as
         :func:`~blynkbook.transport.wants_progress` decides (more than 20 parts, unless
-        ``progress`` says otherwise)."""
-        wanted = long and wants_progress(self.progress, len(items))
+        ``progress`` says otherwise: see :meth:`_progress`)."""
+        wanted = long and wants_progress(self._progress(progress), len(items))
         return self.session.map(fn, items, desc=desc, progress=wanted)
+
+    def _progress(self, setting: bool | None) -> bool | None:
+        """A call's ``progress``: None means the client's default (True: a bar for pulls
+        of more than 20 parts; False: never); True or False decide."""
+        if setting is not None:
+            return setting
+        return None if self.progress else False
+
+    def _now_ms(self) -> int:
+        return self._now()
 
     # -- deployment groups ----------------------------------------------------------------
 
@@ -258,31 +286,85 @@ class Thingsee:
         end: Any = "now",
         *,
         event_ids: int | Iterable[int] | None = None,
+        refresh: bool = False,
+        progress: bool | None = None,
     ) -> list[Message]:
         """Every message of ``tuids`` in ``[start, end]`` as the API sends them, oldest first.
 
         Long histories are pulled in time windows (see :mod:`blynkbook.thingsee._windows`).
+        With a series store only what it lacks is fetched (:mod:`blynkbook.thingsee._stored`:
+        the gaps and the unsettled last ``settle``; ``refresh=True`` the window inside the
+        horizon) and the messages are rebuilt from it: every number, and the text keys of
+        the newest message fetched.
         """
         things = [_check_tuid(t) for t in _as_list(tuids)]
-        base = {
-            "messageid": _id_list(message_ids, "message_ids"),
-            "eventid": _id_list(event_ids, "event_ids"),
-        }
+        ids = _id_values(message_ids, "message_ids")
+        events = _id_values(event_ids, "event_ids")
         from_s, to_s = self._window(start, end)
+        if isinstance(self.store, SeriesStore):
+            return self._stored_messages(
+                things, ids, events, from_s, to_s, refresh=refresh, progress=progress
+            )
         tasks = [(t, w) for t in things for w in split_range(from_s, to_s, self.message_window)]
 
         def pull(task: tuple[str, tuple[int, int]]) -> list[Message]:
             tuid, (lo, hi) = task
-            return pull_window(
-                lambda a, b: self._message_page(tuid, base, a, b), lo, hi, limit=self.message_limit
-            )
+            return self._pull_window(tuid, ids, lo, hi, events)
 
-        batches = self._map(pull, tasks, "messages", long=True)
+        batches = self._map(pull, tasks, "messages", long=True, progress=progress)
         return dedupe(m for batch in batches for m in batch)
 
-    def _message_page(self, tuid: str, base: Mapping[str, Any], lo: int, hi: int) -> list[Message]:
+    def _pull_window(
+        self, tuid: str, ids: Sequence[int] | None, lo: int, hi: int,
+        events: Sequence[int] | None = None,
+    ) -> list[Message]:  # fmt: skip
+        base = {"messageid": _id_list(ids, "message_ids"), "eventid": _id_list(events, "")}
+        cache = self._past_the_cache() if isinstance(self.store, SeriesStore) else None
+        return pull_window(
+            lambda a, b: self._message_page(tuid, base, a, b, cache), lo, hi,
+            limit=self.message_limit,
+        )  # fmt: skip
+
+    def _fetch_for_store(
+        self, tuid: str, ids: Sequence[int] | None, lo: int, hi: int
+    ) -> list[Message]:
+        """Every message of one thing in ``[lo, hi]`` (seconds) for the store."""
+        parts = split_range(lo, hi, self.message_window)
+        return dedupe(m for a, b in parts for m in self._pull_window(tuid, ids, a, b))
+
+    def _stored_messages(
+        self, things: Sequence[str], ids: Sequence[int] | None, events: Sequence[int] | None,
+        from_s: int, to_s: int, *, refresh: bool, progress: bool | None,
+    ) -> list[Message]:  # fmt: skip
+        assert isinstance(self.store, SeriesStore)
+        store, lo, hi, now_ms = self.store, from_s * 1000, to_s * 1000, self._now_ms()
+
+        def one(tuid: str) -> list[Message]:
+            stored.sync(store, self._fetch_for_store, tuid, ids, lo, hi, now_ms=now_ms,
+                        refresh=refresh)  # fmt: skip
+            return stored.read_messages(store, tuid, ids, lo, hi)
+
+        batches = self._map(one, things, "messages", long=True, progress=progress)
+        found = [m for batch in batches for m in batch]
+        if events is not None:
+            found = [m for m in found if m.get("tsmEv") in events]
+        return dedupe(found)
+
+    def _past_the_cache(self) -> dict[str, Any] | None:
+        """The cache options that keep message pages out of the response cache when the
+        store keeps them; None without a cache."""
+        if not self.cache:
+            return None
+        from blynkbook.cache import DO_NOT_CACHE
+
+        return {"expire_after": DO_NOT_CACHE}
+
+    def _message_page(
+        self, tuid: str, base: Mapping[str, Any], lo: int, hi: int,
+        cache: Mapping[str, Any] | None = None,
+    ) -> list[Message]:  # fmt: skip
         params = {**base, "from": lo, "to": hi, "limit": self.message_limit}
-        data = self._data(f"/things/{tuid}/messages", params)
+        data = self.session.get(f"/things/{tuid}/messages", params, cache=cache).data["data"]
         return list(data or [])
 
     @_reported
@@ -294,18 +376,64 @@ class Thingsee:
         end: Any = "now",
         *,
         event_ids: int | Iterable[int] | None = None,
+        refresh: bool = False,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Messages as a long, tidy frame: one row per message and decoded field.
 
         Indexed by ``time`` (datetime64[ms, UTC]), sorted by ``tuid`` then time; columns
         ``tuid``, ``tsm_id``, ``tsm_ev``, ``group_id``, ``field``, ``value``, ``unit``
         (:data:`blynkbook.contract.MESSAGES`); known fields get readable names (``temp`` of
-        12100 → ``temperature`` in °C).
+        12100 → ``temperature`` in °C). With a series store, as :meth:`raw_messages`.
 
         >>> cloud.messages(tuid, [12100], start="-7d")  # doctest: +SKIP
         """
-        raw = self.raw_messages(tuids, message_ids, start, end, event_ids=event_ids)
+        raw = self.raw_messages(
+            tuids, message_ids, start, end, event_ids=event_ids, refresh=refresh, progress=progress
+        )
         return _messages_frame(raw).set_index(F.TIME)
+
+    def pull(
+        self,
+        tuids: str | Iterable[str],
+        fields: str | Iterable[str] | None = None,
+        start: Any = "-1d",
+        end: Any = "now",
+        *,
+        progress: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Fill the series store with these things' messages (of the message ids that
+        carry ``fields``; None: every message) without building a frame: one job per
+        thing and month, each committed as it completes, so a re-run after a crash or
+        Ctrl-C fetches only what is missing. Returns one row a thing: ``device_id``,
+        ``requests`` (month jobs sent), ``messages_fetched``.
+
+        >>> cloud.pull(cloud.devices()["device_id"], ["temperature"], "-30d")  # doctest: +SKIP
+        """
+        if not isinstance(self.store, SeriesStore):
+            raise InputError(
+                f"pull() needs a series store and this client has none ({self.store.reason})"
+            )
+        things = [_check_tuid(t) for t in _as_list(tuids)]
+        ids = None if fields is None else sorted(message_ids_for_fields(_fields(fields)))
+        from_s, to_s = self._window(start, end)
+
+        def run(job: Callable[[Any], int], jobs: list[Any]) -> list[int]:
+            show = wants_progress(self._progress(progress), len(jobs))
+            return self.session.map(job, jobs, desc="pull", progress=show)
+
+        report = stored.fill(
+            self.store, self._fetch_for_store, things, ids, from_s * 1000, to_s * 1000,
+            now_ms=self._now_ms(), refresh=refresh, run=run,
+        )  # fmt: skip
+        return F.frame(
+            [
+                {"device_id": t, "requests": r, "messages_fetched": n}
+                for t, (r, n) in report.items()
+            ],
+            F.PULL_REPORT,
+        )
 
     # -- alerts, commands, installations --------------------------------------------------
 
@@ -462,7 +590,7 @@ class Thingsee:
         """The latest value of every decoded field of one thing."""
         tuid = _check_tuid(device_id)
         last = self._info(tuid).get("timestamp")
-        end = int(last) if isinstance(last, int | float) else int(self._now())
+        end = int(last) if isinstance(last, int | float) else self._now() // 1000
         raw = self._message_page(tuid, {}, end - DAY, end)
         frame = _messages_frame(dedupe(raw))
         latest = frame.sort_values("time").groupby("field", sort=True).tail(1)
@@ -510,6 +638,7 @@ class Thingsee:
         end: Any = "now",
         *,
         refresh: bool = False,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Field values over time, indexed by ``time``: ``device_id``, ``datastream``, ``value``,
         sorted by device, field, then time (as :data:`blynkbook.contract.HISTORY` states).
@@ -517,26 +646,11 @@ class Thingsee:
         With a series store (``store=`` on connect) a series is a thing's field: only what
         the store lacks is fetched, the last ``settle`` of coverage is re-checked, and
         ``refresh=True`` re-fetches the window inside the horizon, as for Blynk."""
-        fields = [str(f) for f in _as_list(datastreams)]
-        unknown = [f for f in fields if f not in _KNOWN_FIELDS]
-        if unknown or not fields:
-            raise DatastreamNameError(
-                f"unknown field(s) {unknown!r}; known: {', '.join(_KNOWN_FIELDS)}"
-            )
+        fields = _fields(datastreams)
         tuids = [_check_tuid(d) for d in _as_list(devices)]
-        if isinstance(self.store, SeriesStore):
-            return stored_history(
-                self.store,
-                lambda tuid, ids, lo, hi: self.raw_messages(tuid, ids, lo, hi),
-                _messages_frame,
-                tuids,
-                fields,
-                self._window(start, end),
-                now_ms=int(self._now() * 1000),
-                refresh=refresh,
-            ).set_index("time")
         ids = sorted(message_ids_for_fields(fields))
-        frame = self.messages(tuids, ids, start, end).reset_index()
+        frame = self.messages(tuids, ids, start, end, refresh=refresh, progress=progress)
+        frame = frame.reset_index()
         frame = frame[frame["field"].isin(fields)]
         named = frame.assign(device_id=frame["tuid"], datastream=frame["field"])
         ordered = F.conform(named, F.HISTORY).sort_values(

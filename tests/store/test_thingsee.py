@@ -1,5 +1,5 @@
-"""Thingsee field history through the same store: a series per thing and field, the same
-gaps-only rule, the same frame as without a store."""
+"""Thingsee field history through the same store: series per thing and message id (and
+body key), the same gaps-only rule, the same frame as without a store."""
 
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ def test_thingsee_history__gaps_only__same_frame(pair: tuple[Thingsee, Thingsee]
     things = stored.devices()["device_id"].tolist()[:4]
     first = stored.history(things, FIELDS, "-2d")
     pd.testing.assert_frame_equal(first, plain.history(things, FIELDS, "-2d"), check_flags=False)
-    assert stored.store.info()["series"] == len(things) * len(FIELDS)
+    for thing in things:  # a header series per message id asked for, a series per body key
+        streams = {k.stream for k in stored.store.series_of("thingsee", thing)}
+        assert {s for s in streams if "/" not in s} == {"1110", "12100", "13101"}
+        assert "1110/batl" in streams
     for sim in (stored.demo, plain.demo):
         assert sim is not None
         sim.clock.advance(600)

@@ -322,15 +322,24 @@ def test_trail_is_empty_and_write_reports(sim: ThingseeSim, cloud: Thingsee) -> 
     assert sim.world.commands[tuid][-1]["command"]["mode"] == 1
 
 
-BAR_CASES = [(None, 2, False), (None, 60, True), (False, 60, False), (True, 2, True)]
+#: (the client's ``progress``, the call's ``progress``, days pulled, bar shown)
+BAR_CASES = [
+    (True, None, 2, False),
+    (True, None, 60, True),
+    (False, None, 60, False),
+    (True, True, 2, True),
+    (False, True, 2, True),
+    (True, False, 60, False),
+]
 
 
-@pytest.mark.parametrize(("setting", "days", "bar"), BAR_CASES)
+@pytest.mark.parametrize(("setting", "call", "days", "bar"), BAR_CASES)
 def test_message_pulls_show_a_progress_bar_when_long(
     cloud: Thingsee,
     sim: ThingseeSim,
     monkeypatch: pytest.MonkeyPatch,
-    setting: bool | None,
+    setting: bool,
+    call: bool | None,
     days: int,
     bar: bool,
 ) -> None:
@@ -343,7 +352,7 @@ def test_message_pulls_show_a_progress_bar_when_long(
 
     monkeypatch.setattr(cloud.session, "map", spy)
     cloud.progress = setting
-    cloud.raw_messages(tuid_of(sim, "presence"), start=f"-{days}d")  # 2-day windows
+    cloud.raw_messages(tuid_of(sim, "presence"), start=f"-{days}d", progress=call)  # 2-day windows
     assert shown == [bar]
     shown.clear()
     cloud.things()  # reads that fan out but are not long pulls never show one
