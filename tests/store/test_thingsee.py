@@ -4,13 +4,15 @@ body key), the same gaps-only rule, the same frame as without a store."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from storekit import NOW
 
 import blynkbook as bb
-from blynkbook.store import SeriesStore
+from blynkbook.store import SeriesKey, SeriesStore
 from blynkbook.thingsee import Thingsee
 
 FIELDS = ["temperature", "humidity", "battery"]
@@ -50,3 +52,18 @@ def test_thingsee_history__gaps_only__same_frame(pair: tuple[Thingsee, Thingsee]
                                   check_flags=False)  # fmt: skip
     files = stored.store.files("thingsee")
     assert files and stored.store.sql("SELECT count(*) FROM messages").fetchall()[0][0] > 0
+
+
+def test_series_of__names_a_device_s_series_and_creates_nothing_when_empty(
+    tmp_path: Path,
+) -> None:
+    store = SeriesStore(tmp_path / "s", server="https://example.test")
+    assert store.series_of("thingsee", "T1") == [] and not (tmp_path / "s").exists()
+    times, values = np.array([1000, 2000], np.int64), np.array([1.0, 2.0])
+    for stream in ("12100/temp", "12100", "1110"):
+        store.put(SeriesKey("thingsee", "T1", stream, "x"), 0, 5000, times, values,
+                  fetched_at=10**12)  # fmt: skip
+    store.put(SeriesKey("thingsee", "T2", "1110", "y"), 0, 5000, times, values, fetched_at=10**12)
+    assert [k.stream for k in store.series_of("thingsee", "T1")] == ["1110", "12100", "12100/temp"]
+    assert store.series_of("blynk", "T1") == []
+    store.close()
