@@ -10,7 +10,14 @@ import pytest
 from thingsee_kit import NOW, facade, tuid_of
 
 import blynkbook.thingsee as ts
-from blynkbook.errors import APIError, AuthError, InputError, NotFoundError
+from blynkbook.errors import (
+    APIError,
+    AuthError,
+    BadRequestError,
+    InputError,
+    NotFoundError,
+    WriteValueError,
+)
 from blynkbook.sim.thingsee import ThingseeSim
 from blynkbook.thingsee import Thingsee
 
@@ -316,10 +323,36 @@ def test_trail_is_empty_and_write_reports(sim: ThingseeSim, cloud: Thingsee) -> 
     tuid = tuid_of(sim, "presence")
     trail = cloud.trail(tuid, "-1d", "now")
     assert trail.empty and list(trail.columns) == ["lon", "lat"]
-    report = cloud.write(tuid, {"pir_mode": "occupancy", "report_interval": 5, "temperature": 1})
-    assert list(report["status"]) == ["written", "skipped", "skipped"]
-    assert "60..86400" in report["reason"].iloc[1]
+    sent = len(sim.world.commands[tuid])
+    with pytest.raises(WriteValueError) as refused:  # every bad value named, nothing sent
+        cloud.write(tuid, {"pir_mode": "occupancy", "report_interval": 5, "temperature": 1})
+    assert "report_interval=5 is outside 60..86400" in str(refused.value)
+    assert "temperature=1: not writable" in str(refused.value)
+    assert "pir_threshold" in str(refused.value)  # the writable settings are listed
+    assert set(refused.value.refused) == {"report_interval", "temperature"}
+    assert isinstance(refused.value, InputError) and len(sim.world.commands[tuid]) == sent
+    report = cloud.write(tuid, {"report_interval": 600, "pir_mode": "occupancy"})
+    assert list(report["status"]) == ["written", "written"]
+    assert list(report["datastream"]) == ["report_interval", "pir_mode"]  # the order given
     assert sim.world.commands[tuid][-1]["command"]["mode"] == 1
+
+
+def test_write__a_command_the_cloud_refuses_is_a_failed_row__the_others_are_sent(
+    sim: ThingseeSim, cloud: Thingsee, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuid = tuid_of(sim, "presence")
+    real = cloud.send_command
+
+    def refuses_1500(tuid: str, tsm_id: int, **fields: Any) -> Any:
+        if tsm_id == 1500:
+            raise BadRequestError("rejected", status=400, method="POST", url="/things/…")
+        return real(tuid, tsm_id, **fields)
+
+    monkeypatch.setattr(cloud, "send_command", refuses_1500)
+    report = cloud.write(tuid, {"report_interval": 600, "pir_mode": "event"})
+    assert list(report["status"]) == ["failed", "written"]
+    assert "rejected" in report["reason"].iloc[0] and report["reason"].iloc[1] == ""
+    assert sim.world.commands[tuid][-1]["command"]["mode"] == 2
 
 
 #: (the client's ``progress``, the call's ``progress``, days pulled, bar shown)
