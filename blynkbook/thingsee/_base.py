@@ -12,17 +12,17 @@ from blynkbook._time import time_window, wall_clock_ms
 from blynkbook.cache import NoCache
 from blynkbook.store import NoStore, SeriesStore
 from blynkbook.transport import Session, wants_progress
+from blynkbook.vendor.thingsee import MESSAGE_LIMIT
 
 from ._checks import check_limit
 
 if TYPE_CHECKING:
     from blynkbook.cache import ResponseCache
-    from blynkbook.sim.thingsee import ThingseeSim
 
 __all__ = ["DAY", "MAX_MESSAGE_LIMIT", "ClientBase"]
 
 DAY = 86_400
-MAX_MESSAGE_LIMIT = 1000
+MAX_MESSAGE_LIMIT = MESSAGE_LIMIT
 
 
 class ClientBase:
@@ -38,7 +38,7 @@ class ClientBase:
         *,
         client_id: str,
         cache: ResponseCache | NoCache | None = None,
-        demo: ThingseeSim | None = None,
+        demo: Any = None,  # the embedded ThingseeSim, as for Blynk; a facade never imports sim
         now: Callable[[], int] | None = None,
         message_limit: int = MAX_MESSAGE_LIMIT,
         message_window: int = 2 * DAY,

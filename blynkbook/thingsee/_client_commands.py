@@ -14,6 +14,7 @@ import pandas as pd
 
 from blynkbook._provenance import reported
 from blynkbook.errors import InputError
+from blynkbook.vendor.thingsee import INSTALLATION_STATUSES
 
 from . import _frames as F
 from ._base import ClientBase
@@ -21,8 +22,6 @@ from ._checks import as_list, check_limit, check_tuid, id_list
 from ._commands import camel_case, check_command
 
 __all__ = ["INSTALLATION_STATUSES", "CommandsMixin", "alert_seconds", "parse_command"]
-
-INSTALLATION_STATUSES = ("new", "installed", "uninstalled", "quarantine", "retired")
 
 
 def alert_seconds(text: Any) -> int | None:
