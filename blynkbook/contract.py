@@ -52,7 +52,7 @@ __all__ = [
 _Index = Literal["range", "time"]
 
 SCHEMA_TYPES: Final = frozenset({"double", "int", "enum", "switch", "string", "location"})
-WRITE_STATUSES: Final = frozenset({"written", "skipped"})
+WRITE_STATUSES: Final = frozenset({"written", "failed"})
 
 
 @dataclass(frozen=True)
@@ -158,10 +158,11 @@ WRITE_REPORT = FrameContract(
     allowed={"status": WRITE_STATUSES},
     not_null=("status", "reason"),
     rows=(
-        "one row per value asked for, in the order given; 'skipped' rows say why in reason, "
-        "'written' rows may carry a note. A value a client refuses before sending is either "
-        "an InputError (Blynk: nothing is sent) or a 'skipped' row (Thingsee: the rest is "
-        "sent); never silently dropped"
+        "one row per value asked for, in the order given, 'written' or 'failed' (the cloud "
+        "did not accept it; reason says why), 'written' rows may carry a note. A value a "
+        "client refuses before sending (unknown, read-only, out of range) is never a row: "
+        "the write raises an InputError (WriteValueError) naming every bad value, its "
+        "datastream and the limit or allowed values, and nothing is sent"
     ),
 )
 TAGS = FrameContract(
@@ -296,7 +297,7 @@ def write_report_differences(
 ) -> list[str]:
     """How a write report departs from :data:`WRITE_REPORT` for a write of ``asked`` (the
     datastream names, in order) to ``device_id``: beyond the frame itself, one row per value
-    in the order given, each naming the device, and every skipped row saying why."""
+    in the order given, each naming the device, and every failed row saying why."""
     found = differences(report, WRITE_REPORT)
     if found:
         return found
@@ -305,7 +306,7 @@ def write_report_differences(
         found.append(f"write: {len(report)} report rows for {len(names)} values")
     if len(report) and (report["device_id"] != device_id).any():
         found.append(f"write: report rows name another device than {device_id!r}")
-    skipped = report[report["status"] == "skipped"]
-    if (skipped["reason"].str.strip() == "").any():
-        found.append("write: a skipped row gives no reason")
+    failed = report[report["status"] == "failed"]
+    if (failed["reason"].str.strip() == "").any():
+        found.append("write: a failed row gives no reason")
     return found

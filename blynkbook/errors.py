@@ -2,7 +2,8 @@
 
     BlynkbookError
     ├── InputError (also a ValueError)        bad argument; raised before any request is sent
-    │   └── DatastreamNameError               a datastream name that is unknown or ambiguous
+    │   ├── DatastreamNameError               a datastream name that is unknown or ambiguous
+    │   └── WriteValueError                   values a write refuses; ``refused`` lists them
     ├── TransportError                        no usable HTTP response (connect, timeout, dropped)
     ├── OfflineError                          offline mode and the cache has no answer
     ├── CacheFileError                        the cache file cannot be opened where it is;
@@ -37,6 +38,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "ServerError",
     "StaleDataWarning",
     "TransportError",
+    "WriteValueError",
     "api_error_for_status",
 ]
 
@@ -86,6 +89,15 @@ class InputError(BlynkbookError, ValueError):
 
 class DatastreamNameError(InputError):
     """A datastream named by id, label, alias or pin matched none, or more than one."""
+
+
+class WriteValueError(InputError):
+    """A write refused values before sending anything: the message names every bad value,
+    its datastream and the limit or allowed values; ``refused`` maps datastream → reason."""
+
+    def __init__(self, message: str, *, refused: Mapping[str, str]) -> None:
+        super().__init__(message)
+        self.refused = dict(refused)
 
 
 class TransportError(BlynkbookError):

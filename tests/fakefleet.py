@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from blynkbook.errors import WriteValueError
+
 __all__ = ["DEVICES", "NOW", "POSITIONS", "TEMPLATES", "UNITS", "BareFleet", "FakeFleet"]
 
 NOW = pd.Timestamp("2026-11-20T12:00:00Z").as_unit("ms")
@@ -208,16 +210,16 @@ class FakeFleet:
 
     def write(self, device_id: Hashable, values: Mapping[str, Any]) -> pd.DataFrame:
         self._record("write", device_id, dict(values))
-        self.writes.append((device_id, dict(values)))
         labels = {row[0] for row in self._schema_rows(device_id)}
+        refused = {n: f"{n}={v!r}: unknown (known: {', '.join(sorted(labels))})"
+                   for n, v in values.items() if n not in labels}  # fmt: skip
+        if refused:  # the contract's rule: refused values raise, nothing is written
+            raise WriteValueError("; ".join(refused.values()), refused=refused)
+        self.writes.append((device_id, dict(values)))
         rows = []
         for name, value in values.items():
-            ok = name in labels
-            if ok:
-                self.values[(device_id, name)] = value
-            rows.append(
-                (device_id, name, value, "written" if ok else "skipped", "" if ok else "unknown")
-            )
+            self.values[(device_id, name)] = value
+            rows.append((device_id, name, value, "written", ""))
         report = pd.DataFrame(
             rows, columns=["device_id", "datastream", "value", "status", "reason"]
         )

@@ -39,6 +39,7 @@ class Case:
     moves: bool = True  # located devices keep a trail
     quiet: Callable[[Any], pd.DataFrame] | None = None  # an empty history, if not QUIET
     empty_fleet: Callable[[], Any] | None = None  # a client with no devices, if any
+    sent: Callable[[Any, Hashable], Any] = lambda c, d: len(c.writes)  # what reached a device
 
 
 def _fake_quiet(client: FakeFleet) -> pd.DataFrame:
@@ -57,6 +58,7 @@ CASES = [
         unplaced=1,
         good_write=(43, {"Power": 120.0, "Mode": "eco"}),
         bad_write=(43, {"Power": 1e9}),
+        sent=lambda c, d: c.datastreams(d)[["label", "value"]].to_dict("records"),
     ),
     Case(
         "thingsee-demo",
@@ -68,6 +70,7 @@ CASES = [
         good_write=("TSPR04X5U37190971", {"pir_mode": "occupancy", "report_interval": 600}),
         bad_write=("TSPR04X5U37190971", {"report_interval": 5}),
         moves=False,
+        sent=lambda c, d: len(c.commands(d)),
     ),
     Case(
         "panels-fake",
@@ -154,15 +157,17 @@ def test_write__values_that_land(client: Any, case: Case) -> None:
     assert report["status"].tolist() == ["written"] * len(values)
 
 
-def test_write__a_value_that_cannot_land_is_refused_or_skipped(client: Any, case: Case) -> None:
+def test_write__a_value_that_cannot_land_is_refused_before_anything_is_sent(
+    client: Any, case: Case
+) -> None:
     device, values = case.bad_write
-    try:
-        report = client.write(device, values)
-    except InputError as refused:
-        assert str(refused), "a refusal says why"
-        return
-    assert C.write_report_differences(report, device, values) == []
-    assert report["status"].tolist() == ["skipped"]
+    bad = next(iter(values))
+    good = dict(case.good_write[1]) if case.good_write[0] == device else {}
+    before = case.sent(client, device)
+    with pytest.raises(InputError) as refused:
+        client.write(device, {**good, **values})  # a good value does not go alone
+    assert bad in str(refused.value) and repr(values[bad]) in str(refused.value)
+    assert case.sent(client, device) == before  # nothing was sent
 
 
 def test_optional_tags_and_online(client: Any, case: Case) -> None:
@@ -284,12 +289,12 @@ def test_checker__index_dtype_ids_values_and_missing() -> None:
 def test_checker__write_report_rows_match_the_values_asked() -> None:
     report = pd.DataFrame(
         {"device_id": [7], "datastream": ["a"], "value": pd.Series([1], dtype="object"),
-         "status": ["skipped"], "reason": [""]}
+         "status": ["failed"], "reason": [""]}
     )  # fmt: skip
     assert C.write_report_differences(report, 8, ["a", "b"]) == [
         "write: 1 report rows for 2 values",
         "write: report rows name another device than 8",
-        "write: a skipped row gives no reason",
+        "write: a failed row gives no reason",
     ]
 
 

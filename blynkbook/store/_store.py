@@ -287,6 +287,18 @@ class SeriesStore:
                 self._cut(db, names[sid], sid, cut)
         return len(ids)
 
+    def series_of(self, kind: str, device: str) -> list[SeriesKey]:
+        """Every series the store has named of one device (held or emptied), by stream."""
+        if self._catalog is None and not (self.folder / "catalog.sqlite").exists():
+            return []  # never filled: nothing is held (and nothing is created)
+        with self.catalog.reading() as db:
+            rows = db.execute(
+                "SELECT kind, device, stream, label FROM series WHERE kind=? AND device=? "
+                "ORDER BY stream",
+                (kind, device),
+            ).fetchall()
+        return [SeriesKey(str(k), str(d), str(s), str(label)) for k, d, s, label in rows]
+
     # -- reading ------------------------------------------------------------------------------
     def read(self, keys: Sequence[SeriesKey], lo: int, hi: int) -> list[tuple[Ints, Floats]]:
         """Per series, its stored points in ``[lo, hi]``, ascending."""

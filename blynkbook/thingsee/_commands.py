@@ -43,7 +43,9 @@ class Param:
                 raise InputError(f"{self.label}={value!r} is not one of {list(self.options)}")
             return self.options.index(value)
         if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-            raise InputError(f"{self.label}={value!r} must be a whole number")
+            raise InputError(
+                f"{self.label}={value!r} must be a whole number in {self.low}..{self.high}"
+            )
         if not self.low <= value <= self.high:
             raise InputError(f"{self.label}={value!r} is outside {self.low}..{self.high}")
         return int(value)

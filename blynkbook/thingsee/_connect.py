@@ -8,16 +8,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
+from blynkbook._time import to_epoch_ms, wall_clock_ms
 from blynkbook._urls import THINGSEE_DEMO_URL
 from blynkbook.cache import demo_cache
 from blynkbook.errors import InputError
-from blynkbook.store import demo_store, open_store
+from blynkbook.store import NoStore, SeriesStore, demo_store, open_store
 from blynkbook.transport import Credentials, Session, ThingseeClientToken
 
 from ._client import Thingsee
@@ -46,7 +47,7 @@ def connect(
     store: StoreSetting = None,
     settle: str | float | None = None,
     now: str | datetime | float | None = None,
-    progress: bool | None = None,
+    progress: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> Thingsee:
     """A :class:`Thingsee` client for a deployment, or for the embedded demo cloud.
@@ -57,7 +58,8 @@ def connect(
     ``base_url="demo"``, the simulator runs in-process (``now`` then fixes its clock).
     ``cache`` and ``offline`` as in :func:`blynkbook.connect`: a real deployment's reads
     are cached in the user cache folder unless ``cache=False``; the demo is not cached.
-    ``progress``: None shows a bar on message pulls of more than 20 parts; True, False.
+    ``progress``: True (the default) shows a bar on pulls of more than 20 parts, False
+    never; a call's own ``progress=True``/``False`` overrides it.
     ``store`` and ``settle`` as in :func:`blynkbook.connect`: field history (one series a
     thing and field) goes through the series store (the demo has none unless asked).
 
@@ -74,27 +76,26 @@ def connect(
         return client
     client_id = client_id or env.get(ENV_CLIENT_ID)
     client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
-    if not client_id or not client_secret:
+    from blynkbook.cache import offline_from_env  # requests-cache: real servers only
+
+    offline = offline or offline_from_env(env)
+    if not client_id or (not client_secret and not offline):  # offline asks for no token
         raise InputError(
             f"client_id and client_secret are needed for {base_url!r} "
             f"(arguments or {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET})"
         )
-    client = _cloud(
-        base_url, client_id, client_secret, cache=cache, offline=offline, now=now, progress=progress
-    )
-    client.store = open_store(store, server=base_url.rstrip("/"), client_id=client_id,
-                              offline=client.cache.offline, settle=settle)  # fmt: skip
-    return client
+    return _cloud(
+        base_url, client_id, client_secret, cache=cache, offline=offline, store=store,
+        settle=settle, now=now, progress=progress,
+    )  # fmt: skip
 
 
-def _demo(
-    not_cached: NoCache, now: str | datetime | float | None, progress: bool | None
-) -> Thingsee:
+def _demo(not_cached: NoCache, now: str | datetime | float | None, progress: bool) -> Thingsee:
     from blynkbook.sim.thingsee import ThingseeSim
 
     sim = ThingseeSim(now=now if now is not None else os.environ.get(DEMO_NOW_ENV) or None)
     credentials = Credentials(DEMO_BASE_URL, sim.client_id, sim.client_secret)
-    auth = ThingseeClientToken(credentials, now=sim.clock.now)
+    auth = ThingseeClientToken(credentials, now=sim.clock.now)  # the demo: the sim's clock
     session = Session(DEMO_BASE_URL, auth=auth, transport=sim.transport())
     return Thingsee(session, client_id=sim.client_id, cache=not_cached, demo=sim, progress=progress)
 
@@ -102,39 +103,58 @@ def _demo(
 def _cloud(
     base_url: str,
     client_id: str,
-    client_secret: str,
+    client_secret: str | None,
     *,
     cache: CacheSetting,
     offline: bool,
+    store: StoreSetting,
+    settle: str | float | None,
     now: str | datetime | float | None,
-    progress: bool | None,
+    progress: bool,
 ) -> Thingsee:
     from blynkbook.cache import ResponseCache, open_cache  # requests-cache: real servers only
 
     from ._cache_policy import THINGSEE_POLICY
 
     base_url = base_url.rstrip("/")
-    store = open_cache(
+    responses = open_cache(
         cache, server=base_url, client_id=client_id, offline=offline, policy=THINGSEE_POLICY
     )
-    credentials = Credentials(base_url, client_id, client_secret)
-    # offline (argument or BLYNKBOOK_OFFLINE): no token call
-    auth = None if store.offline else ThingseeClientToken(credentials)
-    on_disk = store if isinstance(store, ResponseCache) else None
+    # offline (argument or BLYNKBOOK_OFFLINE): no token call, no secret needed
+    auth = (
+        None
+        if responses.offline or not client_secret
+        else ThingseeClientToken(Credentials(base_url, client_id, client_secret))
+    )
+    on_disk = responses if isinstance(responses, ResponseCache) else None
     session = Session(
         base_url,
         auth=auth,
         transport=on_disk.transport(httpx.HTTPTransport()) if on_disk is not None else None,
         lookup=on_disk.lookup if on_disk is not None else None,
     )
-    return Thingsee(
-        session, client_id=client_id, cache=store, now=_fixed_now(now), progress=progress
-    )
+    series = open_store(store, server=base_url, client_id=client_id,
+                        offline=responses.offline, settle=settle)  # fmt: skip
+    clock = _clock(now, series if responses.offline else None)
+    return Thingsee(session, client_id=client_id, cache=responses, store=series, now=clock,
+                    progress=progress)  # fmt: skip
 
 
-def _fixed_now(now: str | datetime | float | None) -> Any:
-    if now is None:
-        return None
-    from blynkbook.sim import Clock
+def _clock(
+    now: str | datetime | float | None, replay: SeriesStore | NoStore | None
+) -> Callable[[], int]:
+    """ "Now" of a real deployment, in epoch ms: the wall clock, or the fixed time asked
+    for; offline, when the store was last filled (so ``"-7d"`` means what it meant when
+    the notebook was recorded)."""
+    if now is not None:
+        fixed = to_epoch_ms(now, now_ms=wall_clock_ms())
+        return lambda: fixed
+    if isinstance(replay, SeriesStore):
+        store = replay
 
-    return Clock(now).now
+        def recorded() -> int:
+            newest = store.recorded_now()
+            return newest if newest is not None else wall_clock_ms()
+
+        return recorded
+    return wall_clock_ms

@@ -26,6 +26,7 @@ __all__ = [
     "INSTALLATIONS",
     "LOCATIONS",
     "MESSAGES",
+    "PULL_REPORT",
     "SCHEMA",
     "THINGS",
     "TIME",
@@ -89,6 +90,8 @@ SCHEMA: Spec = {
 HISTORY: Spec = contract.HISTORY.spec(id_dtype="str")
 LOCATIONS: Spec = contract.LOCATIONS.spec(id_dtype="str")
 TRAIL: Spec = contract.TRAIL.spec(id_dtype="str")
+#: What ``Thingsee.pull()`` returns, one row a thing.
+PULL_REPORT: Spec = {"device_id": "str", "requests": "int64", "messages_fetched": "int64"}
 WRITE_REPORT: Spec = contract.WRITE_REPORT.spec(id_dtype="str")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blynkbook.panels import DevicePicker, HistoryPanel, TrackerMap, WritePanel, explore
+from blynkbook.panels._common import _COLOURS
 
 
 def first_of(cloud, template):
@@ -101,3 +102,22 @@ def test_demo__thingsee_client_drives_the_same_panels():
     assert list(board.write.fields) == ["report_interval", "measurement_interval"]
     tail = board.write.fields["report_interval"].row.children[-1].value
     assert tail.split()[0] == "s", tail  # the unit, from the schema's units column
+
+
+def test_demo__thingsee_write_tab_shows_a_refused_value_as_an_error_and_sends_nothing():
+    thingsee = pytest.importorskip("blynkbook.thingsee")
+    cloud = thingsee.connect("demo", now="2026-11-20T12:00:00Z")
+    sensor = first_of(cloud, "environment")
+    panel = WritePanel(cloud)
+    panel.picker.selected = (sensor,)
+    editor = panel.fields["report_interval"].editors[0]
+    editor.min = 1  # an editor that lets a value below the setting's 60 s through
+    editor.value = 5
+    panel.preview_button.click()
+    sent = len(cloud.commands(sensor))
+    panel.confirm_button.click()
+    assert panel.report["status"].tolist() == ["skipped"]
+    reason = panel.report["reason"].iloc[0]
+    assert "WriteValueError" in reason and "report_interval=5" in reason and "60..86400" in reason
+    assert _COLOURS["error"] in panel.status.value and "1 skipped" in panel.status.value
+    assert len(cloud.commands(sensor)) == sent  # the client refused before sending

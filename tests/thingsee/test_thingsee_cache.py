@@ -52,7 +52,8 @@ def test_cache_file_holds_no_secret(sim: ThingseeSim, base_url: str, tmp_path: P
     with ts.connect(base_url, sim.client_id, sim.client_secret, cache=path) as c:
         c.things()
         c.messages(tuid_of(sim, "air"), **CLOSED)
-    raw = b"".join(f.read_bytes() for f in tmp_path.iterdir())  # the db and its journal
+    # the cache db and its journal, and the series store the messages went to
+    raw = b"".join(f.read_bytes() for f in tmp_path.rglob("*") if f.is_file())
     assert len(raw) > 10_000
     for secret in [sim.client_secret, *sim.issued_tokens()]:
         assert secret.encode() not in raw
@@ -65,14 +66,15 @@ def test_a_real_deployment_is_cached_by_default_in_the_user_cache_folder(
     with ts.connect(base_url, sim.client_id, sim.client_secret) as cold:
         assert isinstance(cold.cache, ResponseCache) and cold.cache.path == default_cache_path()
         assert "cache=on" in repr(cold)
-        first = cold.messages(tuid, **CLOSED)
+        first, fleet = cold.messages(tuid, **CLOSED), cold.things()
     count = sim.request_count
     with ts.connect(base_url, sim.client_id, sim.client_secret) as warm:
-        again = warm.messages(tuid, **CLOSED)
+        again = warm.messages(tuid, **CLOSED)  # from the series store, on by default too
+        assert warm.things().equals(fleet)
         assert isinstance(warm.cache, ResponseCache)
         info = warm.cache.info()
     assert again.equals(first)
-    assert sim.request_count == count  # every page a hit: no request, not even a token
+    assert sim.request_count == count  # every read a hit: no request, not even a token
     assert info["hits"] > 0 and info["misses"] == 0 and info["entries"] > 0
 
 

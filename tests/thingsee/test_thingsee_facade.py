@@ -10,7 +10,14 @@ import pytest
 from thingsee_kit import NOW, facade, tuid_of
 
 import blynkbook.thingsee as ts
-from blynkbook.errors import APIError, AuthError, InputError, NotFoundError
+from blynkbook.errors import (
+    APIError,
+    AuthError,
+    BadRequestError,
+    InputError,
+    NotFoundError,
+    WriteValueError,
+)
 from blynkbook.sim.thingsee import ThingseeSim
 from blynkbook.thingsee import Thingsee
 
@@ -316,21 +323,56 @@ def test_trail_is_empty_and_write_reports(sim: ThingseeSim, cloud: Thingsee) -> 
     tuid = tuid_of(sim, "presence")
     trail = cloud.trail(tuid, "-1d", "now")
     assert trail.empty and list(trail.columns) == ["lon", "lat"]
-    report = cloud.write(tuid, {"pir_mode": "occupancy", "report_interval": 5, "temperature": 1})
-    assert list(report["status"]) == ["written", "skipped", "skipped"]
-    assert "60..86400" in report["reason"].iloc[1]
+    sent = len(sim.world.commands[tuid])
+    with pytest.raises(WriteValueError) as refused:  # every bad value named, nothing sent
+        cloud.write(tuid, {"pir_mode": "occupancy", "report_interval": 5, "temperature": 1})
+    assert "report_interval=5 is outside 60..86400" in str(refused.value)
+    assert "temperature=1: not writable" in str(refused.value)
+    assert "pir_threshold" in str(refused.value)  # the writable settings are listed
+    assert set(refused.value.refused) == {"report_interval", "temperature"}
+    assert isinstance(refused.value, InputError) and len(sim.world.commands[tuid]) == sent
+    report = cloud.write(tuid, {"report_interval": 600, "pir_mode": "occupancy"})
+    assert list(report["status"]) == ["written", "written"]
+    assert list(report["datastream"]) == ["report_interval", "pir_mode"]  # the order given
     assert sim.world.commands[tuid][-1]["command"]["mode"] == 1
 
 
-BAR_CASES = [(None, 2, False), (None, 60, True), (False, 60, False), (True, 2, True)]
+def test_write__a_command_the_cloud_refuses_is_a_failed_row__the_others_are_sent(
+    sim: ThingseeSim, cloud: Thingsee, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuid = tuid_of(sim, "presence")
+    real = cloud.send_command
+
+    def refuses_1500(tuid: str, tsm_id: int, **fields: Any) -> Any:
+        if tsm_id == 1500:
+            raise BadRequestError("rejected", status=400, method="POST", url="/things/…")
+        return real(tuid, tsm_id, **fields)
+
+    monkeypatch.setattr(cloud, "send_command", refuses_1500)
+    report = cloud.write(tuid, {"report_interval": 600, "pir_mode": "event"})
+    assert list(report["status"]) == ["failed", "written"]
+    assert "rejected" in report["reason"].iloc[0] and report["reason"].iloc[1] == ""
+    assert sim.world.commands[tuid][-1]["command"]["mode"] == 2
 
 
-@pytest.mark.parametrize(("setting", "days", "bar"), BAR_CASES)
+#: (the client's ``progress``, the call's ``progress``, days pulled, bar shown)
+BAR_CASES = [
+    (True, None, 2, False),
+    (True, None, 60, True),
+    (False, None, 60, False),
+    (True, True, 2, True),
+    (False, True, 2, True),
+    (True, False, 60, False),
+]
+
+
+@pytest.mark.parametrize(("setting", "call", "days", "bar"), BAR_CASES)
 def test_message_pulls_show_a_progress_bar_when_long(
     cloud: Thingsee,
     sim: ThingseeSim,
     monkeypatch: pytest.MonkeyPatch,
-    setting: bool | None,
+    setting: bool,
+    call: bool | None,
     days: int,
     bar: bool,
 ) -> None:
@@ -343,7 +385,7 @@ def test_message_pulls_show_a_progress_bar_when_long(
 
     monkeypatch.setattr(cloud.session, "map", spy)
     cloud.progress = setting
-    cloud.raw_messages(tuid_of(sim, "presence"), start=f"-{days}d")  # 2-day windows
+    cloud.raw_messages(tuid_of(sim, "presence"), start=f"-{days}d", progress=call)  # 2-day windows
     assert shown == [bar]
     shown.clear()
     cloud.things()  # reads that fan out but are not long pulls never show one

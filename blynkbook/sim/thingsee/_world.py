@@ -22,11 +22,16 @@ import numpy as np
 from .._clock import Clock
 from ._signals import DAY, STREAMS, Context, Stream, uniform
 
-__all__ = ["PRODUCTS", "Alert", "Building", "Thing", "World"]
+__all__ = ["LATE_REPORTERS", "PRODUCTS", "Alert", "Building", "Thing", "World"]
 
 HISTORY_DAYS = 40
 LOST_MESSAGE_SHARE = 0.01  # radio links lose a few reports
 BATTERY_LOW = 15
+#: Things that report late (for the series store's late-message rule): thing index →
+#: seconds between uploads. They buffer their messages and upload them at each multiple of
+#: this (UTC), so a message appears up to that long after its ``tsmTs``, as a sensor behind
+#: a gateway with a patchy uplink does. Both stay inside the two-hour "online" window.
+LATE_REPORTERS = {30: 30 * 60, 34: 90 * 60}
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Thing:
     stopped_at: int | None = None  # reports end here (retired or broken things)
     bias: float = 0.0
     drain: float = 0.2
+    upload_every: int = 0  # > 0: buffers its messages, uploads them at each multiple of this
 
     @property
     def product(self) -> Product:
@@ -158,7 +164,11 @@ class World:
         return out
 
     def last_report_bound(self, thing: Thing) -> int:
+        """The newest ``tsmTs`` the cloud holds of ``thing`` now: a late reporter's last
+        upload, a stopped thing's last report."""
         now = self.now()
+        if thing.upload_every > 0:
+            now -= now % thing.upload_every + 1
         return now if thing.stopped_at is None else min(now, thing.stopped_at)
 
     def _stream_messages(
@@ -301,6 +311,7 @@ def _add_thing(
         origin=world.start + rng.randrange(0, 2 * DAY),
         bias=rng.uniform(-1.0, 1.0),
         drain=rng.uniform(0.08, 0.35),
+        upload_every=LATE_REPORTERS.get(index, 0),
     )
     world.things[thing.tuid] = thing
     world.installations[thing.tuid] = [
