@@ -1,4 +1,9 @@
-"""The series store: points on disk, a catalog of what is covered, DuckDB and Dask on top."""
+"""The series store: points on disk, a catalog of what is covered, DuckDB and Dask on top.
+
+This module plans, writes and reads points; the engines over the files are in
+``_query.py`` (a mixin), compaction in ``_compaction.py``, the two-half writes in
+``_batch.py`` and ``StoreInfo`` / ``NoStore`` in ``_info.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +18,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from blynkbook._summary import Absent, Summary
 from blynkbook.errors import InputError
 
 from ._batch import GroupCommit, Pending
 from ._catalog import Catalog, Segment, SeriesKey
-from ._files import COLUMNS, read_frame, read_points, write_points
+from ._compaction import compact_series
+from ._files import read_points, write_points
+from ._info import NoStore, StoreInfo
+from ._query import _VIEWS, StoreQueries
 from ._ranges import Range, clip, merge, split_at, split_months, subtract
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection, DuckDBPyRelation
+    from duckdb import DuckDBPyConnection
 
 __all__ = [
     "DEFAULT_SETTLE_MS",
@@ -45,42 +51,12 @@ DEFAULT_SETTLE_MS: Final = 3_600_000
 HORIZON_MS: Final = 30 * 86_400_000
 #: How long a replaced file stays on disk for readers in other processes.
 GRACE_S: Final = 300.0
-#: Points a partition of :meth:`SeriesStore.to_dask` holds (files are not split).
-PARTITION_POINTS: Final = 2_000_000
 #: A series-month with more segments than this is compacted after a write.
 COMPACT_AFTER: Final = 8
 _READ_THREADS: Final = 4
-_VIEWS = {"blynk": "history", "thingsee": "messages"}
-_EMPTY_VIEW = {
-    "blynk": "SELECT NULL::BIGINT AS device_id, NULL::BIGINT AS datastream_id, "
-    "NULL::VARCHAR AS datastream, NULL::TIMESTAMPTZ AS time, NULL::DOUBLE AS value WHERE false",
-    "thingsee": "SELECT NULL::VARCHAR AS thing, NULL::VARCHAR AS field, "
-    "NULL::TIMESTAMPTZ AS time, NULL::DOUBLE AS value WHERE false",
-}
 
 
-#: The window filter of one-series reads: a comparison on the ``time`` column itself (not on
-#: ``epoch_ms(time)``), so DuckDB skips the row groups whose statistics lie outside it.
-_IN_WINDOW = "time BETWEEN epoch_ms($lo::BIGINT) AND epoch_ms($hi::BIGINT) AND NOT isnan(value)"
-
-
-class StoreInfo(Summary):
-    """A read-only summary of the store (a mapping, with a readable repr)."""
-
-    def __repr__(self) -> str:
-        f = self._fields
-        if f["path"] is None:
-            return f"<StoreInfo: no store ({f['reason']})>"
-        mode = " (offline)" if f["offline"] else ""
-        return (
-            f"<StoreInfo{mode} {f['path']}\n"
-            f"  {f['series']} series, {f['points']:,} points in {f['files']} files, "
-            f"{f['size_bytes'] / 1e6:.1f} MB on disk\n"
-            f"  settle {f['settle_ms'] / 60_000:g} min, horizon {f['horizon_ms'] / 86_400_000:g} d>"
-        )
-
-
-class SeriesStore:
+class SeriesStore(StoreQueries):
     """History points of one account (server + client id) under ``folder``.
 
     ``settle_ms``: coverage fetched less than this after its timestamps is re-checked on
@@ -332,155 +308,9 @@ class SeriesStore:
         parts = iter(found)
         return [_joined([next(parts) for _ in paths]) for paths in files]
 
-    def _points(self, paths: Sequence[str], lo: int, hi: int) -> tuple[Ints, Floats]:
-        return _joined([read_points(self.folder / p, lo, hi) for p in paths])
-
     def recorded_now(self) -> int | None:
         """When the newest segment was fetched (epoch ms): "now" for offline replays."""
         return self.catalog.newest_fetch()
-
-    # -- where the data lies: files, DuckDB, Dask -------------------------------------------
-    def files(self, kind: str = "blynk") -> list[Path]:
-        """Every live Parquet file of ``kind`` (``"blynk"`` or ``"thingsee"``), for any
-        engine (Polars, Spark, …). Files are immutable; a replaced one stays readable for
-        a few minutes."""
-        _check_kind(kind)
-        return [self.folder / p for p in self.catalog.live_paths(kind)]
-
-    def duckdb(self) -> DuckDBPyConnection:
-        """This store's DuckDB connection, with the views ``history`` (Blynk points:
-        ``device_id``, ``datastream_id``, ``datastream``, ``time``, ``value``) and
-        ``messages`` (Thingsee: ``thing``, ``field``, ``time``, ``value``) over the files
-        as they are now."""
-        with self._duck_lock:
-            con = self._duck_connection()
-            for kind, view in _VIEWS.items():
-                paths = self.files(kind)
-                source = (
-                    f"SELECT {', '.join(COLUMNS[kind])} FROM read_parquet({_sql_list(paths)})"
-                    if paths
-                    else _EMPTY_VIEW[kind]
-                )
-                con.execute(f"CREATE OR REPLACE VIEW {view} AS {source}")
-            return con
-
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> DuckDBPyRelation:
-        """Run SQL over the views ``history`` and ``messages``; a DuckDB relation
-        (``.df()``, ``.arrow()``, ``.pl()``, …).
-
-        >>> query = "SELECT device_id, avg(value) FROM history GROUP BY 1"
-        >>> cloud.store.sql(query).df()  # doctest: +SKIP
-        """
-        return self.duckdb().sql(query, params=params)
-
-    def relation(self, kind: str = "blynk") -> DuckDBPyRelation:
-        """Every point of ``kind`` as a DuckDB relation (nothing is loaded until asked)."""
-        _check_kind(kind)
-        return self.duckdb().sql(f"SELECT * FROM {_VIEWS[kind]}")
-
-    def to_dask(self, kind: str = "blynk") -> Any:
-        """A ``dask.dataframe`` over the Parquet files, files grouped into partitions of
-        about two million points (``pip install 'blynkbook[dask]'``); columns as in
-        :meth:`relation`."""
-        try:
-            import dask.dataframe as dd
-        except ImportError as exc:  # pragma: no cover - the dask extra is installed in tests
-            raise ImportError("to_dask() needs dask: pip install 'blynkbook[dask]'") from exc
-        _check_kind(kind)
-        meta = read_frame([], kind)
-        parts = self._partitions(kind)
-        if not parts:
-            return dd.from_pandas(meta, npartitions=1)  # type: ignore[no-untyped-call]
-        return dd.from_map(  # type: ignore[no-untyped-call]
-            read_frame, parts, kind=kind, meta=meta, enforce_metadata=False
-        )
-
-    def _partitions(self, kind: str) -> list[list[str]]:
-        """The live files of ``kind`` in groups of about :data:`PARTITION_POINTS` points
-        (in path order: one series' files stay together)."""
-        with self.catalog.reading() as db:
-            files = db.execute(
-                "SELECT s.path, s.rows FROM segments s JOIN series k ON k.id = s.series "
-                "WHERE s.path IS NOT NULL AND k.kind=? ORDER BY s.path",
-                (kind,),
-            ).fetchall()
-        parts: list[list[str]] = []
-        filled = PARTITION_POINTS
-        for path, rows in files:
-            if filled + int(rows) > PARTITION_POINTS:
-                parts.append([])
-                filled = 0
-            parts[-1].append(str(self.folder / path))
-            filled += int(rows)
-        return parts
-
-    def minmax(
-        self, device: int | str, datastream: int | str, start: int, end: int, buckets: int
-    ) -> pd.DataFrame:
-        """Min/max-downsampled points of one series in ``[start, end]`` (epoch ms): for each
-        of ``buckets`` equal time buckets its lowest and highest point, computed in DuckDB
-        over that series' files only (nothing else is loaded). Index ``time``
-        (datetime64[ms, UTC]), column ``value``; ascending, at most ``2 * buckets`` rows.
-        ``datastream``: a Blynk datastream id or label (a Thingsee field)."""
-        if int(buckets) < 1:
-            raise InputError(f"buckets={buckets!r} must be at least 1")
-        kind = "blynk" if isinstance(device, int) else "thingsee"
-        paths = self._series_files(kind, str(device), str(datastream))
-        if not paths or start > end:
-            return _points_frame(np.empty(0, np.int64), np.empty(0, np.float64))
-        query = f"""
-            WITH pts AS (
-                SELECT epoch_ms(time) AS t, value FROM read_parquet({_sql_list(paths)})
-                WHERE {_IN_WINDOW}),
-            b AS (
-                SELECT (t - $lo) * $n // ($hi - $lo + 1) AS bucket,
-                       arg_min(t, value) AS t_lo, min(value) AS v_lo,
-                       arg_max(t, value) AS t_hi, max(value) AS v_hi
-                FROM pts GROUP BY bucket)
-            SELECT t_lo AS t, v_lo AS v FROM b UNION SELECT t_hi, v_hi FROM b ORDER BY t"""
-        with self._duck_lock:
-            con = self._duck_connection()
-            rows = con.execute(query, {"lo": start, "hi": end, "n": int(buckets)}).fetchnumpy()
-        times = np.asarray(rows["t"], dtype=np.int64)
-        return _points_frame(times, np.asarray(rows["v"], dtype=np.float64))
-
-    def extent(
-        self, device: int | str, datastream: int | str, start: int, end: int
-    ) -> tuple[int, int | None, int | None]:
-        """How many points of one series lie in ``[start, end]`` (epoch ms, NaN values not
-        counted, as in :meth:`minmax`) and the first and last of their times; ``(0, None,
-        None)`` when none. DuckDB over that series' files only."""
-        kind = "blynk" if isinstance(device, int) else "thingsee"
-        paths = self._series_files(kind, str(device), str(datastream))
-        if not paths or start > end:
-            return 0, None, None
-        query = f"""
-            SELECT count(*), min(epoch_ms(time)), max(epoch_ms(time))
-            FROM read_parquet({_sql_list(paths)})
-            WHERE {_IN_WINDOW}"""
-        with self._duck_lock:
-            con = self._duck_connection()
-            row = con.execute(query, {"lo": start, "hi": end}).fetchone()
-        count, first, last = row if row is not None else (0, None, None)
-        if not count:
-            return 0, None, None
-        return int(count), int(first), int(last)
-
-    def _duck_connection(self) -> DuckDBPyConnection:
-        import duckdb
-
-        if self._duck is None:
-            self._duck = duckdb.connect(":memory:")
-            self._duck.execute("SET TimeZone='UTC'")
-        return self._duck
-
-    def _series_files(self, kind: str, device: str, name: str) -> list[Path]:
-        found = self.catalog.label_of(kind, device, name)
-        if not found:
-            return []
-        with self.catalog.reading() as db:
-            held = self.catalog.segments(db, found[0][0], -(2**62), 2**62)
-        return [self.folder / s.path for s in held if s.path is not None]
 
     # -- housekeeping ---------------------------------------------------------------------------
     def info(self) -> StoreInfo:
@@ -521,25 +351,10 @@ class SeriesStore:
         for sid, kind, device, stream, label in rows:
             series_key = SeriesKey(kind, device, stream, label)
             if key is None or (key.kind, key.device, key.stream) == (kind, device, stream):
-                merged += self._compact_series(int(sid), series_key)
-        self._collect_garbage()
-        return merged
-
-    def _compact_series(self, sid: int, key: SeriesKey) -> int:
-        merged = 0
-        with self.catalog.writing() as db:
-            segments = self.catalog.segments(db, sid, -(2**62), 2**62)
-            for run in _settled_runs(segments, self.settle_ms):
-                times, values = self._points([s.path for s in run if s.path], run[0].lo, run[-1].hi)
-                path = write_points(self.folder, key, times, values) if times.size else None
-                now = time.time()
-                for segment in run:
-                    self.catalog.remove_segment(db, segment, now)
-                fetched = max(s.fetched_at for s in run)
-                self.catalog.add_segment(
-                    db, sid, run[0].lo, run[-1].hi, fetched, int(times.size), path
+                merged += compact_series(
+                    self.catalog, self.folder, self.settle_ms, int(sid), series_key
                 )
-                merged += len(run) - 1
+        self._collect_garbage()
         return merged
 
     def _collect_garbage(self) -> None:
@@ -573,64 +388,3 @@ def _joined(parts: Sequence[tuple[Ints, Floats]]) -> tuple[Ints, Floats]:
     if len(parts) == 1:
         return parts[0]
     return np.concatenate([t for t, _ in parts]), np.concatenate([v for _, v in parts])
-
-
-def _settled_runs(segments: Sequence[Segment], settle_ms: int) -> list[list[Segment]]:
-    """Runs of ≥ 2 touching, settled segments in one month (candidates to merge)."""
-    runs: list[list[Segment]] = []
-    current: list[Segment] = []
-    for segment in segments:
-        settled = segment.hi <= segment.fetched_at - settle_ms
-        joins = (
-            current
-            and segment.lo == current[-1].hi + 1
-            and split_months((current[0].lo, segment.hi))[0][1] >= segment.hi
-        )
-        if settled and joins:
-            current.append(segment)
-            continue
-        if len(current) > 1:
-            runs.append(current)
-        current = [segment] if settled else []
-    if len(current) > 1:
-        runs.append(current)
-    return runs
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in _VIEWS:
-        raise InputError(f"kind={kind!r} is not one of {', '.join(sorted(_VIEWS))}")
-
-
-def _sql_list(paths: Sequence[Path]) -> str:
-    quoted = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-    return f"[{quoted}]"
-
-
-def _points_frame(times: Ints, values: Floats) -> pd.DataFrame:
-    index = pd.DatetimeIndex(times.astype("datetime64[ms]"), name="time").tz_localize("UTC")
-    return pd.DataFrame({"value": values}, index=index)
-
-
-class NoStore(Absent):
-    """No series store (``store=False``, the in-process demo by default); ``reason`` says
-    why. Falsy; answers ``info()``, ``clear()``, ``files()`` like a store with nothing."""
-
-    folder = None
-
-    def info(self) -> StoreInfo:
-        return StoreInfo(path=None, reason=self.reason)
-
-    def clear(self) -> int:
-        return 0
-
-    def files(self, kind: str = "blynk") -> list[Path]:
-        return []
-
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> Any:
-        raise InputError(f"this client has no series store ({self.reason})")
-
-    relation = to_dask = sql
-
-    def close(self) -> None:
-        """Nothing to close."""
