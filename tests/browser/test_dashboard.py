@@ -239,8 +239,11 @@ def test_a_range_preset_reloads_by_itself(dashboard: Any, artifacts: Path, expec
     dashboard.screenshot(path=str(artifacts / "dashboard-7d.png"))
     dashboard.locator(".widget-tab button", has_text="24h").first.click()
     dashboard.wait_for_function(
-        f"""() => document.querySelector('{HISTORY_PLOT}').data
-            .filter(t => t.name !== 'extent')[0].x.length === {before["lengths"][0]}""",
+        f"""() => {{
+            const t = document.querySelector('{HISTORY_PLOT}').data
+                .filter(t => t.name !== 'extent');
+            return t.length > 0 && t[0].x.length === {before["lengths"][0]};
+        }}""",
         timeout=RENDER_LIMIT_MS,
     )
 
