@@ -18,7 +18,7 @@ from fakefleet import FakeFleet
 
 import blynkbook as bb
 from blynkbook import contract as C
-from blynkbook.errors import InputError
+from blynkbook.errors import InputError, WriteValueError
 
 NOW = "2026-11-20T12:00:00Z"
 QUIET = ("2020-01-01T00:00:00Z", "2020-01-01T01:00:00Z")  # before the demo fleets' history
@@ -164,9 +164,10 @@ def test_write__a_value_that_cannot_land_is_refused_before_anything_is_sent(
     bad = next(iter(values))
     good = dict(case.good_write[1]) if case.good_write[0] == device else {}
     before = case.sent(client, device)
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(WriteValueError) as refused:  # one rule on every client
         client.write(device, {**good, **values})  # a good value does not go alone
     assert bad in str(refused.value) and repr(values[bad]) in str(refused.value)
+    assert list(refused.value.refused) == [bad]  # the good value is not named
     assert case.sent(client, device) == before  # nothing was sent
 
 

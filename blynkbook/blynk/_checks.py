@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from blynkbook.errors import InputError
+from blynkbook.errors import InputError, WriteValueError
 from blynkbook.vendor.blynk import EVENT_TYPES, MAX_QUERY
 
 from . import admin
@@ -138,3 +138,30 @@ def check_all(checks: Iterable[Callable[[], T]]) -> list[T]:
             f"{len(problems)} values are not valid, nothing was sent: {named}{rest}"
         ) from problems[0]
     return results
+
+
+def check_write_values(checks: Mapping[str, Callable[[], T]]) -> list[T]:
+    """:func:`check_all` for a write's values, keyed by the datastream asked for: when some
+    are refused, one :class:`~blynkbook.errors.WriteValueError` (an ``InputError``) whose
+    ``refused`` maps each refused datastream to why, raised before anything is sent; the
+    same rule as Thingsee's writes.
+
+    >>> check_write_values({"Mode": lambda: 1})
+    [1]
+    """
+    refused: dict[str, str] = {}
+    try:
+        return check_all(_noting(name, check, refused) for name, check in checks.items())
+    except InputError as problem:
+        raise WriteValueError(str(problem), refused=refused) from problem
+
+
+def _noting(name: str, check: Callable[[], T], refused: dict[str, str]) -> Callable[[], T]:
+    def noted() -> T:
+        try:
+            return check()
+        except InputError as problem:
+            refused[name] = str(problem)
+            raise
+
+    return noted

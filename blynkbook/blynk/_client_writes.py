@@ -13,7 +13,7 @@ from blynkbook.errors import InputError
 from blynkbook.store import SeriesStore
 
 from . import admin, datastreams, writes
-from ._checks import check_all, is_missing, plain
+from ._checks import check_all, check_write_values, is_missing, plain
 from ._names import resolve_datastream
 from ._schema import SchemaMemo
 
@@ -25,9 +25,10 @@ class WriteCalls(SchemaMemo):
     def write(self, device_id: Hashable, datastream: Any, value: Any = None) -> pd.DataFrame:
         """Write one value (``write(7, "Temperature", 21.5)``) or several
         (``write(7, {"Mode": "eco", "V4": 1})``), every value checked against the schema
-        first: one :class:`~blynkbook.errors.InputError` names every bad value before
-        anything is sent. Returns the report: ``device_id``, ``datastream``, ``value`` (an
-        enum's label, whether asked for by label or key), ``status``, ``reason``."""
+        first: one :class:`~blynkbook.errors.WriteValueError` (an ``InputError``) names
+        every bad value before anything is sent. Returns the report: ``device_id``,
+        ``datastream``, ``value`` (an enum's label, whether asked for by label or key),
+        ``status``, ``reason``."""
         number = admin.check_device_id(device_id)
         wanted = dict(datastream) if isinstance(datastream, Mapping) else {datastream: value}
         if not wanted:
@@ -38,7 +39,7 @@ class WriteCalls(SchemaMemo):
             row = resolve_datastream(schema, name, device_id=number)
             return row, writes.check_value(row, raw, device_id=number)
 
-        checked = check_all(partial(check, n, v) for n, v in wanted.items())
+        checked = check_write_values({str(n): partial(check, n, v) for n, v in wanted.items()})
         streams = [int(row["datastream_id"]) for row, _clean in checked]
         try:
             if len(checked) == 1:

@@ -22,6 +22,7 @@ from blynkbook.errors import (
     PartialWriteError,
     RateLimitError,
     ServerError,
+    WriteValueError,
 )
 from blynkbook.sim.blynk import BlynkSim
 
@@ -203,9 +204,10 @@ def test_enum_values__labels_not_keys(cloud: Blynk, sim) -> None:
 def test_write__every_bad_value_named_before_sending(cloud: Blynk, sim) -> None:
     cloud.schema(41), cloud.schema(42)  # the schema reads are not what is counted
     before = sim.request_count
-    with pytest.raises(InputError, match="2 values are not valid") as caught:
+    with pytest.raises(WriteValueError, match="2 values are not valid") as caught:
         cloud.write(41, {"Mode": "turbo", "Power Switch": 1, "Power": -5})
     assert "'turbo'" in str(caught.value) and "-5" in str(caught.value)
+    assert sorted(caught.value.refused) == ["Mode", "Power"]  # Power Switch is fine
     frame = pd.DataFrame({"device_id": [41, 42], "Mode": ["turbo", "warp"]})
     with pytest.raises(InputError, match="'turbo'.*'warp'"):
         cloud.batch_update(frame)
