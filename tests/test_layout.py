@@ -211,9 +211,7 @@ def test_the_vendor_room_is_seen_and_clean(graph: Graph) -> None:
 
 def test_no_module_over_the_limit_without_a_reason() -> None:
     long = long_modules(PACKAGE)
-    assert sorted(set(long) - KNOWN_LONG_MODULES_PENDING_SPLIT) == [], long
-    mended = KNOWN_LONG_MODULES_PENDING_SPLIT - set(long)
-    assert mended == set(), f"no longer long: take {sorted(mended)} off the pending list"
+    assert long == {}, long
 
 
 # -- each check refuses what it is for -----------------------------------------------------
