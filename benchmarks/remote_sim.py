@@ -53,9 +53,13 @@ def _do(sim: Any, op: str, kwargs: dict[str, Any]) -> Any:
     if op == "rate_limit":
         sim.rate_limit.configure(**kwargs)
         return None
+    if op == "advance":
+        sim.clock.advance(kwargs["seconds"])
+        return sim.clock.now_ms()
     if op == "stats":
         return {
             "requests": sim.request_count,
+            "by_path": dict(sim.requests_by_path),
             "token_requests": sim.requests_by_path["/oauth2/token"],
             "injected": dict(sim.faults.injected),
             "rejected": sim.rate_limit.rejected,
@@ -125,8 +129,14 @@ class RemoteSim:
         """Every fault off and the rate limiter disabled."""
         self._call("reset")
 
+    def advance(self, seconds: float) -> int:
+        """Move the child's clock on by ``seconds``; its new "now" in epoch ms."""
+        now_ms: int = self._call("advance", seconds=seconds)
+        return now_ms
+
     def stats(self) -> dict[str, Any]:
-        """Requests handled, token requests, faults injected, 429s from the rate limiter."""
+        """Requests handled (in all and ``by_path``), token requests, faults injected, 429s
+        from the rate limiter."""
         stats: dict[str, Any] = self._call("stats")
         return stats
 
