@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +24,7 @@ __all__ = [
     "ScrubbingAdapter",
     "cached_session",
     "inode",
+    "is_being_created",
     "open_storage",
     "start_afresh",
 ]
@@ -98,8 +100,11 @@ def open_storage(
     session: Callable[[OpenMode], requests_cache.CachedSession],
 ) -> tuple[requests_cache.CachedSession, Table, int | None]:
     """``(session, raw rows, inode)`` of the file, opened in the first mode that works (see
-    ``open_modes``); a damaged file is moved aside once and a fresh one started."""
+    ``open_modes``); a damaged file is moved aside once and a fresh one started. A file
+    another thread or process is creating right now (locked, or its tables not there yet)
+    is tried again a few times before that counts as a failure."""
     moved = False
+    waits = list(_CREATION_WAITS_S)
     while True:
         failure: sqlite3.Error | None = None
         for mode in open_modes(path, offline=offline):
@@ -110,10 +115,30 @@ def open_storage(
                 if is_damage(exc):
                     break
         assert failure is not None
+        if is_being_created(failure) and waits:
+            time.sleep(waits.pop(0))
+            continue
         if moved or not is_damage(failure):
             raise unopenable(path, failure) from None
         move_aside(path, failure)
         moved = True
+
+
+#: Pauses between attempts to open a file that another connection is creating.
+_CREATION_WAITS_S: Final = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+def is_being_created(exc: sqlite3.Error) -> bool:
+    """Whether opening failed only because another connection is creating the file: it
+    holds the lock, or the read-only fallback found the tables not made yet.
+
+    >>> is_being_created(sqlite3.OperationalError("no such table: responses"))
+    True
+    >>> is_being_created(sqlite3.OperationalError("unable to open database file"))
+    False
+    """
+    text = str(exc).lower()
+    return "no such table" in text or "locked" in text or "busy" in text
 
 
 def _open_in(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -406,3 +407,34 @@ def test_damaged_and_cannot_be_moved_aside__cache_off_calls_go_on(
     assert str(cache_path) in messages[0] and "cache is off" in messages[0]
     assert cloud.cache.info()["disabled"]
     assert _aside(cache_path) == []
+
+
+def test_file_being_created_by_another_kernel__opened_once_its_tables_exist(
+    cache_path: Path,
+) -> None:
+    """Two kernels start at once on a new cache file: the one that finds the file but not
+    yet its tables waits for them instead of calling the file unopenable."""
+    with sqlite3.connect(cache_path) as con:  # a file another connection has just begun
+        con.execute("CREATE TABLE unrelated(x)")
+
+    def other_kernel_creates_it() -> None:
+        ResponseCache(cache_path, server="http://x", client_id="c", policy=BLYNK_POLICY).close()
+
+    creator = threading.Timer(0.1, other_kernel_creates_it)
+    creator.start()
+    try:
+        opened = ResponseCache(
+            cache_path, server="http://x", client_id="c", offline=True, policy=BLYNK_POLICY
+        )
+    finally:
+        creator.join()
+    opened.close()
+
+
+def test_file_that_never_gets_its_tables__unopenable_after_the_waits(cache_path: Path) -> None:
+    with sqlite3.connect(cache_path) as con:
+        con.execute("CREATE TABLE unrelated(x)")
+    with pytest.raises(CacheFileError, match="no such table"):
+        ResponseCache(
+            cache_path, server="http://x", client_id="c", offline=True, policy=BLYNK_POLICY
+        )
