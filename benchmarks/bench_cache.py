@@ -29,14 +29,13 @@ import json
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pandas as pd
+from _timing import timed
 from remote_sim import RemoteSim
 
 import blynkbook
@@ -54,12 +53,6 @@ RESULTS = Path(__file__).parent / "results"  # git-ignored
 WARM_RUNS = 3
 FLOOR_RUNS = 3
 CONCURRENCY = 16  # the facade's default max_concurrency
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
 
 
 def weather_stations(sim: RemoteSim) -> list[int]:

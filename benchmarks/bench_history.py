@@ -16,7 +16,6 @@ pages). It is compared with
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import requests
+from _timing import timed
 from remote_sim import RemoteSim
 
 from blynkbook.blynk import Blynk
@@ -82,12 +82,6 @@ def naive_pull(url: str, sim: RemoteSim) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     frame["time"] = pd.to_datetime(frame.pop("createdAt"), unit="ms", utc=True)
     return frame.set_index("time")[["device_id", "datastream", "value"]]
-
-
-def timed(fn: Callable[[], pd.DataFrame]) -> tuple[float, pd.DataFrame]:
-    began = time.perf_counter()
-    frame = fn()
-    return time.perf_counter() - began, frame
 
 
 def peak_memory(fn: Callable[[], pd.DataFrame]) -> tuple[int, pd.DataFrame]:

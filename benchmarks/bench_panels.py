@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.io as pio
+from _timing import median_ms
 
 from blynkbook.panels import HistoryPanel
 from blynkbook.panels._downsample import minmax_indices
@@ -111,15 +112,6 @@ def million_point_frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     values = 20 + 5 * np.sin(np.arange(POINTS) / 20_000) + rng.normal(scale=0.3, size=POINTS)
     return pd.DataFrame({"device_id": 1, "datastream": "Temperature", "value": values}, index=times)
-
-
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        runs.append((time.perf_counter() - began) * 1000)
-    return statistics.median(runs)
 
 
 def shifting(window: tuple[pd.Timestamp, pd.Timestamp]) -> Callable[[], tuple[Any, Any]]:

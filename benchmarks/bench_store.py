@@ -39,6 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _timing import timed
 from remote_sim import RemoteSim
 
 import blynkbook
@@ -59,12 +60,6 @@ PULL_POINTS_A_SERIES = 16_000  # the seeded history reaches 60 days back: 17,280
 HISHEST_RATE = 1_000_000  # no rate limit in the way of the pull figures
 HISTORY = "/api/v1/organization/device/datastream/history"
 RESULTS = Path(__file__).parent / "results"
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
 
 
 def client(sim: BlynkSim, url: str, folder: Path | None, *, cache: bool = False) -> Blynk:

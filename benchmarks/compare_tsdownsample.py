@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _timing import median_ms
 from tsdownsample import MinMaxDownsampler, MinMaxLTTBDownsampler
 
 SOURCE = Path(__file__).resolve().parents[1] / "blynkbook" / "panels" / "_downsample.py"
@@ -70,15 +69,6 @@ def envelope_error(x: np.ndarray, y: np.ndarray, idx: np.ndarray, width: int) ->
     shown = np.isfinite(lo) & np.isfinite(true_lo)
     error = np.abs(lo - true_lo)[shown] + np.abs(hi - true_hi)[shown]
     return float(error.mean() / 2 / (y.max() - y.min()) * 100)
-
-
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        runs.append((time.perf_counter() - began) * 1000)
-    return statistics.median(runs)
 
 
 def main() -> None:
