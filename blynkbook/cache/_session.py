@@ -16,7 +16,7 @@ import requests_cache
 from requests.adapters import HTTPAdapter
 
 from ._files import move_aside, open_modes, unopenable
-from ._sqlite import GuardedCache, OpenMode, Table, is_damage
+from ._sqlite import GuardedCache, OpenMode, Table, is_being_created, is_damage
 from ._storage import response_is_storable, strip_secret_fields
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "ScrubbingAdapter",
     "cached_session",
     "inode",
-    "is_being_created",
     "open_storage",
     "start_afresh",
 ]
@@ -126,19 +125,6 @@ def open_storage(
 
 #: Pauses between attempts to open a file that another connection is creating.
 _CREATION_WAITS_S: Final = (0.05, 0.1, 0.2, 0.4, 0.8)
-
-
-def is_being_created(exc: sqlite3.Error) -> bool:
-    """Whether opening failed only because another connection is creating the file: it
-    holds the lock, or the read-only fallback found the tables not made yet.
-
-    >>> is_being_created(sqlite3.OperationalError("no such table: responses"))
-    True
-    >>> is_being_created(sqlite3.OperationalError("unable to open database file"))
-    False
-    """
-    text = str(exc).lower()
-    return "no such table" in text or "locked" in text or "busy" in text
 
 
 def _open_in(

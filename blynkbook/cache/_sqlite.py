@@ -45,6 +45,7 @@ __all__ = [
     "Snapshot",
     "Table",
     "error_code",
+    "is_being_created",
     "is_damage",
 ]
 
@@ -66,6 +67,8 @@ _WAL_LIMIT: Final = 8 * 2**20  # the WAL is cut back to this after a checkpoint
 #: harmless, and 16 threads queueing behind a held lock must not stall a pull.
 SAVE_TIMEOUT: Final = 0.5
 # SQLite result codes (the primary code is the low byte of the extended one)
+SQLITE_BUSY: Final = 5
+SQLITE_LOCKED: Final = 6
 SQLITE_CORRUPT: Final = 11
 SQLITE_NOTADB: Final = 26
 
@@ -89,6 +92,21 @@ def is_damage(exc: sqlite3.Error) -> bool:
         return True
     text = str(exc).lower()
     return "malformed" in text or "not a database" in text
+
+
+def is_being_created(exc: sqlite3.Error) -> bool:
+    """True when opening failed only because another connection is creating the file: it
+    holds the lock, or the read-only fallback found the tables not made yet.
+
+    >>> is_being_created(sqlite3.OperationalError("no such table: responses"))
+    True
+    >>> is_being_created(sqlite3.OperationalError("unable to open database file"))
+    False
+    """
+    if error_code(exc) in (SQLITE_BUSY, SQLITE_LOCKED):
+        return True
+    text = str(exc).lower()
+    return "no such table" in text or "locked" in text or "busy" in text
 
 
 def _uri(path: Path, mode: OpenMode) -> str:
