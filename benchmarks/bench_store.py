@@ -71,23 +71,22 @@ def client(sim: BlynkSim, url: str, folder: Path | None, *, cache: bool = False)
                                   progress=False)  # fmt: skip
         cloud._now = sim.clock.now_ms
         return cloud
-    creds = Credentials(url, sim.client_id, sim.client_secret)
-    session = Session(url, auth=OAuth2ClientCredentials(creds))
-    store = open_store(folder, server=url, client_id=sim.client_id) if folder else None
-    return Blynk(
-        session, server=url, client_id=sim.client_id, now=sim.clock.now_ms, store=store,
-        progress=False,
-    )  # fmt: skip
+    return bare_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms)
+
+
+def bare_client(
+    url: str, client_id: str, secret: str, folder: Path | None, now: Callable[[], int]
+) -> Blynk:
+    """A loopback client with no response cache, a store in ``folder`` (None: none) and
+    ``now`` as its clock."""
+    session = Session(url, auth=OAuth2ClientCredentials(Credentials(url, client_id, secret)))
+    store = open_store(folder, server=url, client_id=client_id) if folder else None
+    return Blynk(session, server=url, client_id=client_id, now=now, store=store, progress=False)
 
 
 def remote_client(sim: RemoteSim, folder: Path, now: Callable[[], int]) -> Blynk:
     """A loopback client of a sim in another process, with a store in ``folder``."""
-    creds = Credentials(sim.url, sim.client_id, sim.client_secret)
-    session = Session(sim.url, auth=OAuth2ClientCredentials(creds))
-    store = open_store(folder, server=sim.url, client_id=sim.client_id)
-    return Blynk(
-        session, server=sim.url, client_id=sim.client_id, now=now, store=store, progress=False
-    )
+    return bare_client(sim.url, sim.client_id, sim.client_secret, folder, now)
 
 
 def stations(sim: BlynkSim, count: int) -> list[int]:
