@@ -23,11 +23,6 @@ REASON = "Long because"
 
 Graph = dict[str, set[str]]
 
-#: Known to fail on main while their owners split them (issues 12 and 14): the integrator
-#: empties this once those splits land. Nothing may be added to it; an entry that is no
-#: longer long fails the test, so it only shrinks.
-KNOWN_LONG_MODULES_PENDING_SPLIT: frozenset[str] = frozenset()
-
 FACADES = ("blynk", "thingsee")
 #: The only facade modules that may import the simulator: building the embedded demo cloud.
 DEMO_CONNECT = frozenset({"blynkbook.blynk._connect", "blynkbook.thingsee._connect"})
