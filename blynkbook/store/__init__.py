@@ -13,15 +13,13 @@ for the tail still inside its settle window; DuckDB queries it in place
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
-import platformdirs
 
+from blynkbook.cache._setting import CACHE_DIR_ENV, cache_dir
 from blynkbook.cache.keys import account_scope
 from blynkbook.errors import InputError
 
@@ -45,23 +43,10 @@ __all__ = [
     "settle_ms",
 ]
 
-#: ``BLYNKBOOK_CACHE_DIR=folder`` puts the response cache and the series store in one
-#: folder (for example one committed next to the notebooks).
-CACHE_DIR_ENV: Final = "BLYNKBOOK_CACHE_DIR"
 STORE_FOLDER: Final = "store"
 
 #: What ``connect(store=...)`` takes: None/True (the default folder), False, a folder.
 StoreSetting = bool | str | Path | None
-
-
-def cache_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """``$BLYNKBOOK_CACHE_DIR`` when set, else ``<user cache dir>/blynkbook``.
-
-    >>> str(cache_dir({"BLYNKBOOK_CACHE_DIR": "/data/bb"}))
-    '/data/bb'
-    """
-    chosen = environ.get(CACHE_DIR_ENV, "").strip()
-    return Path(chosen).expanduser() if chosen else platformdirs.user_cache_path("blynkbook")
 
 
 def settle_ms(setting: str | int | float | pd.Timedelta | None) -> int:
