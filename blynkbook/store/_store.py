@@ -263,17 +263,34 @@ class SeriesStore(StoreQueries):
                 self._cut(db, names[sid], sid, cut)
         return len(ids)
 
-    def series_of(self, kind: str, device: str) -> list[SeriesKey]:
-        """Every series the store has named of one device (held or emptied), by stream."""
+    def series_of(self, kind: str, device: str | None) -> list[SeriesKey]:
+        """Every series the store has named of one device (None: of every device of
+        ``kind``), held or emptied, by device and stream."""
         if self._catalog is None and not (self.folder / "catalog.sqlite").exists():
             return []  # never filled: nothing is held (and nothing is created)
         with self.catalog.reading() as db:
             rows = db.execute(
-                "SELECT kind, device, stream, label FROM series WHERE kind=? AND device=? "
-                "ORDER BY stream",
-                (kind, device),
+                "SELECT kind, device, stream, label FROM series WHERE kind=? "
+                "AND (? IS NULL OR device=?) ORDER BY device, stream",
+                (kind, device, device),
             ).fetchall()
         return [SeriesKey(str(k), str(d), str(s), str(label)) for k, d, s, label in rows]
+
+    def relabel(self, keys: Sequence[SeriesKey]) -> int:
+        """Give series the store already names the labels ``keys`` carry (a key it does
+        not name is ignored; no coverage changes). Returns how many labels changed. Used
+        by this client's own writes that change what a label says."""
+        if not keys or (self._catalog is None and not (self.folder / "catalog.sqlite").exists()):
+            return 0
+        changed = 0
+        with self.catalog.writing() as db:
+            for key in keys:
+                cursor = db.execute(
+                    "UPDATE series SET label=? WHERE kind=? AND device=? AND stream=? AND label<>?",
+                    (key.label, key.kind, key.device, key.stream, key.label),
+                )
+                changed += cursor.rowcount
+        return changed
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, keys: Sequence[SeriesKey], lo: int, hi: int) -> list[tuple[Ints, Floats]]:

@@ -18,6 +18,7 @@ import pandas as pd
 from blynkbook._provenance import reported
 
 from . import _frames as F
+from . import _stored
 from ._base import ClientBase
 from ._checks import check_group_id, check_limit, check_tuid
 from ._fields import family_of
@@ -98,7 +99,9 @@ class GroupsMixin(ClientBase):
         """Rename a group (its things follow); returns the new id."""
         path = f"/groups/{check_group_id(group_id)}/rename"
         body = {"group_id": check_group_id(new_group_id, new=True)}
-        return str(self.session.send("POST", path, json=body).data["data"]["group_id"])
+        renamed = str(self.session.send("POST", path, json=body).data["data"]["group_id"])
+        _stored.regroup(self.store, renamed, was=group_id)
+        return renamed
 
     def delete_group(self, group_id: str) -> bool:
         """Delete an empty group; True when the cloud says it was deleted."""
@@ -111,7 +114,9 @@ class GroupsMixin(ClientBase):
         data = self.session.send("POST", f"/things/{check_tuid(tuid)}/group", json=body).data[
             "data"
         ]
-        return str(data["group_id"])
+        moved = str(data["group_id"])
+        _stored.regroup(self.store, moved, tuid=tuid)
+        return moved
 
 
 def _float(value: Any) -> float:

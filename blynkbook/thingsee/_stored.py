@@ -5,7 +5,8 @@ times in ms = ``tsmTs`` × 1000):
 
 * the *header* series ``"<tsm_id>"``: one point per message, its value the ``tsmEv``; the
   series' label keeps the message's text keys (``deploymentGroupId``, ``tsmGw``, …) as
-  JSON, taken from the newest message fetched;
+  JSON, taken from the newest message fetched (and updated by this client's own
+  ``move_thing`` and ``rename_group``: :func:`regroup`);
 * a *body* series ``"<tsm_id>/<key>"`` per numeric key of the body (label: the decoded
   field name), the value as sent;
 * a coverage-only series ``"*"`` per thing for reads of every message id.
@@ -27,17 +28,18 @@ from typing import Any
 import numpy as np
 
 from blynkbook.errors import OfflineError
-from blynkbook.store import SeriesKey, SeriesStore
+from blynkbook.store import NoStore, SeriesKey, SeriesStore
 from blynkbook.store._ranges import merge, split_months
 
 from ._fields import FAMILY_MESSAGES, family_of
 from ._windows import Message
 
-__all__ = ["EVERY_ID", "covered_ids", "fill", "read_messages", "sync"]
+__all__ = ["EVERY_ID", "covered_ids", "fill", "read_messages", "regroup", "sync"]
 
 KIND = "thingsee"
 EVERY_ID = "*"  # the coverage series of reads that ask for every message id
 _STRUCTURE = ("tsmId", "tsmEv", "tsmTs", "tsmTuid")
+_GROUP = "deploymentGroupId"  # the text key this client's group writes change
 
 #: ``fetch(tuid, message_ids or None, from_s, to_s)``: every message in the window.
 Fetch = Callable[[str, Sequence[int] | None, int, int], list[Message]]
@@ -173,6 +175,24 @@ def _number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def regroup(store: SeriesStore | NoStore, group: str, *, tuid: str | None = None,
+            was: str | None = None) -> int:  # fmt: skip
+    """Say ``group`` in the stored text keys of one thing (``tuid``: this client moved it)
+    or of every thing stored as in group ``was`` (this client renamed that group). The
+    store keeps the text keys of a thing's newest message, and its next messages carry
+    the new group. Returns how many header series changed."""
+    if not isinstance(store, SeriesStore):
+        return 0
+    changed = []
+    for key in store.series_of(KIND, tuid):
+        texts = json.loads(key.label or "{}") if key.stream.isdigit() else {}
+        if _GROUP not in texts or (was is not None and texts[_GROUP] != was):
+            continue
+        label = json.dumps({**texts, _GROUP: group}, sort_keys=True)
+        changed.append(SeriesKey(key.kind, key.device, key.stream, label))
+    return store.relabel(changed)
 
 
 def covered_ids(store: SeriesStore, tuid: str, ids: Ids) -> list[int]:

@@ -169,6 +169,26 @@ def test_offline__replays_from_the_store_without_the_network(
     assert sim.request_count == count
 
 
+def test_own_group_writes__stored_messages_say_the_new_group__no_request_to_learn_it(
+    sim: ThingseeSim, stored: Thingsee, plain: Thingsee, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuid, other = tuid_of(sim, "presence"), tuid_of(sim, "environment")
+    window = {"start": "-2d", "end": "-1d"}  # settled: the store answers it alone
+    stored.raw_messages([tuid, other], **window)
+    spy = PageSpy(stored, monkeypatch)
+    stored.create_group("rdfi00lab", "Lab")
+    stored.move_thing(tuid, "rdfi00lab")
+    moved = stored.raw_messages(tuid, **window)
+    assert {m["deploymentGroupId"] for m in moved} == {"rdfi00lab"}
+    assert moved == plain.raw_messages(tuid, **window)
+    stored.rename_group("rdfi00lab", "rdfi00lab2")
+    renamed = stored.raw_messages([tuid, other], **window)
+    assert renamed == plain.raw_messages([tuid, other], **window)
+    assert {m["deploymentGroupId"] for m in renamed if m["tsmTuid"] == tuid} == {"rdfi00lab2"}
+    assert {m["deploymentGroupId"] for m in renamed if m["tsmTuid"] == other} != {"rdfi00lab2"}
+    assert spy.take() == []  # all from the store
+
+
 def test_the_store_holds_no_secret_or_token(
     sim: ThingseeSim, base_url: str, tmp_path: Path
 ) -> None:
