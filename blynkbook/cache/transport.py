@@ -115,8 +115,10 @@ class CachedTransport(httpx.BaseTransport):
 
     def _read(self, request: httpx.Request) -> httpx.Response:
         options = self._options(request)
-        if not self._cache.offline and not self._cache.enabled():
-            if options["only_if_cached"]:  # the cache is off: nothing may be answered from it
+        if not self._cache.offline and (
+            not self._cache.enabled() or self._never_kept(request, options)
+        ):
+            if options["only_if_cached"]:  # nothing may be answered from the cache
                 raise _offline_miss(request, offline=False)
             return self._uncached(request)
         entry = self._usable_entry(request, options)
@@ -145,9 +147,21 @@ class CachedTransport(httpx.BaseTransport):
             return stale if stale is not None else answer
         return answer
 
+    def _never_kept(self, request: httpx.Request, options: Mapping[str, Any]) -> bool:
+        """Whether the answer to this read would be neither served nor kept: the request
+        says ``expire_after=DO_NOT_CACHE`` (history pages a series store keeps) or the
+        policy never caches its path (token endpoints). Such reads skip requests-cache,
+        whose per-request work (a ``requests`` request, the generation snapshot, urllib3)
+        would buy nothing."""
+        expire = options["expire_after"]
+        if expire is None:
+            return not self._cache.cacheable(str(request.url))
+        return bool(expire == requests_cache.DO_NOT_CACHE)
+
     def _uncached(self, request: httpx.Request) -> httpx.Response:
-        """The cache is off (an invalidation failed): straight to the cloud, nothing stored;
-        credential fields are still stripped, so the answer looks as a cached one would."""
+        """Straight to the cloud, nothing stored: the cache is off (an invalidation failed),
+        or the read is never kept (:meth:`_never_kept`). Credential fields of a path the
+        policy caches are still stripped, so the answer looks as a cached one would."""
         response = self._writes.handle_request(request)
         url = str(request.url)
         self._cache.record(url, from_cache=False)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from cachekit import DAY_MS, NOW_MS
 
-from blynkbook.cache import ResponseCache
+from blynkbook.cache import DO_NOT_CACHE, ResponseCache
 from blynkbook.errors import InputError
 from blynkbook.sim import LoopbackServer
 from blynkbook.sim.blynk import BlynkSim
@@ -142,6 +142,31 @@ def test_expire_after_option__overrides_the_policy(client: httpx.Client) -> None
     client.get(VALUES, params={"deviceId": 2}, extensions=options)
     life = lifetime(client.get(VALUES, params={"deviceId": 2}))
     assert life is not None and life > timedelta(minutes=59)
+
+
+def test_do_not_cache_reads__go_straight_to_the_cloud__requests_cache_never_sees_them(
+    client: httpx.Client, cache: ResponseCache, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History pages a series store keeps are sent with ``expire_after=DO_NOT_CACHE``:
+    nothing would be served or stored, so they skip the requests-cache session (and its
+    per-request cost) and take the plain httpx transport."""
+    options = {"cache": {"expire_after": DO_NOT_CACHE}}
+    client.get(VALUES, params={"deviceId": 2})  # an ordinary read: through the session
+
+    def no_session(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a DO_NOT_CACHE read reached the requests-cache session")
+
+    monkeypatch.setattr(cache.session, "request", no_session)
+    params = history_params(1, NOW_MS - DAY_MS)
+    sent = sim.request_count
+    answers = [client.get(HISTORY, params=params, extensions=options) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["content"]
+    assert not any(a.extensions["from_cache"] for a in answers)
+    assert sim.request_count == sent + 2
+    assert cache.info().entries == 1  # only the ordinary read is kept
+    with pytest.raises(AssertionError, match="reached the requests-cache"):
+        client.get(VALUES, params={"deviceId": 3})  # the spy does catch the session path
 
 
 def test_unknown_cache_option__is_an_input_error(client: httpx.Client) -> None:
