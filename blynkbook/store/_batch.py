@@ -1,11 +1,15 @@
-"""Writes in two halves: segment files first (:class:`Pending`, on any thread), catalog
-rows after (one transaction for many), so the slow half runs off the fetch path and the
-catalog's write lock is taken once per batch instead of once per series.
+"""Writes in two halves: a prepared write (:class:`Pending`, on any thread) holds its
+points in memory, cut into the pieces its files will hold; a commit writes the files of a
+whole batch (one a kind, month and settled/tail part, holding every series of the batch)
+and then puts the catalog rows in, one transaction for all, so the catalog's write lock is
+taken once per batch instead of once per series, and a batch of 100 series is a few files.
 
 A pending write is invisible until its transaction commits: a process killed before that
-leaves files no segment names (never read), and loses only the writes not yet committed.
-:class:`GroupCommit` is the committer of ``cloud.pull()``: workers hand it prepared writes
-and go on fetching; one thread commits whatever has queued up, in one transaction.
+leaves at most files no segment names (never read), and loses only the writes not yet
+committed. :class:`GroupCommit` is the committer of ``cloud.pull()``: workers hand it
+prepared writes and go on fetching; one thread commits whatever has queued up, in one
+transaction. Its queue holds at most :data:`MAX_QUEUED_POINTS` points (a worker handing
+it more waits), so memory stays bounded however large the pull.
 """
 
 from __future__ import annotations
@@ -15,23 +19,34 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 from ._catalog import SeriesKey
 from ._ranges import Range
 
-__all__ = ["GroupCommit", "Pending"]
+__all__ = ["MAX_QUEUED_POINTS", "GroupCommit", "Pending"]
+
+#: Points a :class:`GroupCommit` holds at most, queued or being committed (16 bytes each:
+#: 32 MB); a single larger write is taken when it holds nothing else.
+MAX_QUEUED_POINTS: Final = 2_000_000
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A write whose files exist but which the catalog does not list yet: ``[lo, hi]`` of
-    ``key`` fetched at ``fetched_at``, as ``pieces`` of (range, rows, file or None)."""
+    """A write the catalog does not list yet: ``[lo, hi]`` of ``key`` fetched at
+    ``fetched_at`` holds exactly ``times``/``values``; ``pieces`` are its ranges cut at
+    month boundaries and at the settle edge, each with whether it is the unsettled tail."""
 
     key: SeriesKey
     lo: int
     hi: int
     fetched_at: int
-    pieces: list[tuple[Range, int, str | None]]
+    pieces: list[tuple[Range, bool]]
+    times: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
 
 
 _DONE = object()
@@ -47,6 +62,8 @@ class GroupCommit:
     def __init__(self, commit: Callable[[Sequence[Pending]], None]) -> None:
         self._commit = commit
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._room = threading.Condition()
+        self._queued = 0
         self._errors: list[BaseException] = []
         self.batches = 0
         self._thread = threading.Thread(target=self._run, name="blynkbook-store", daemon=True)
@@ -56,7 +73,13 @@ class GroupCommit:
         return self
 
     def submit(self, pending: Pending) -> None:
-        """Queue one prepared write (thread safe; returns at once)."""
+        """Queue one prepared write (thread safe; waits while the queue is full)."""
+        size = int(pending.times.size)
+        with self._room:
+            self._room.wait_for(
+                lambda: not self._queued or self._queued + size <= MAX_QUEUED_POINTS
+            )
+            self._queued += size
         self._queue.put(pending)
 
     def __exit__(
@@ -88,3 +111,7 @@ class GroupCommit:
                 self.batches += 1
             except BaseException as exc:  # noqa: BLE001 - handed to the caller at exit
                 self._errors.append(exc)
+            finally:
+                with self._room:
+                    self._queued -= sum(int(p.times.size) for p in writes)
+                    self._room.notify_all()

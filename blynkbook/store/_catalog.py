@@ -8,7 +8,9 @@ Tables:
 * ``segments(id, series, lo, hi, fetched_at, rows, path)``: a covered range ``[lo, hi]``
   (epoch ms, both inclusive) of one series and the file holding its points (``path`` is
   relative to the store folder; NULL when the range holds no point). Segments of one
-  series never overlap: a newer fetch of a range replaces what it covers.
+  series never overlap: a newer fetch of a range replaces what it covers. A file holds
+  many series: several rows name one path, and a file holds exactly the points of the
+  rows naming it.
 * ``retired(path, at)``: files no segment names any more, deleted after a grace period
   (another process may be reading them right now).
 
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS segments (
     lo INTEGER NOT NULL, hi INTEGER NOT NULL, fetched_at INTEGER NOT NULL,
     rows INTEGER NOT NULL, path TEXT);
 CREATE INDEX IF NOT EXISTS segments_by_series ON segments (series, lo);
+CREATE INDEX IF NOT EXISTS segments_by_path ON segments (path);
 CREATE TABLE IF NOT EXISTS retired (path TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -133,6 +136,16 @@ class Catalog:
         )
         return int(cursor.lastrowid or 0)
 
+    def keys_of(self, db: sqlite3.Connection, ids: Sequence[int]) -> dict[int, SeriesKey]:
+        """The keys of series ``ids``."""
+        out = {}
+        for sid in dict.fromkeys(ids):
+            row = db.execute(
+                "SELECT kind, device, stream, label FROM series WHERE id=?", (sid,)
+            ).fetchone()
+            out[sid] = SeriesKey(*map(str, row))
+        return out
+
     def series_ids(
         self, db: sqlite3.Connection, kind: str, device: str, streams: Sequence[str] | None
     ) -> list[int]:
@@ -161,12 +174,45 @@ class Catalog:
             (series, lo, hi, fetched_at, rows, path),
         )
 
-    def remove_segment(self, db: sqlite3.Connection, segment: Segment, now: float) -> None:
+    def remove_segment(self, db: sqlite3.Connection, segment: Segment) -> None:
+        """Delete one row (its file is retired by :meth:`retire_unnamed`)."""
         db.execute("DELETE FROM segments WHERE id=?", (segment.id,))
-        if segment.path is not None:
-            db.execute(
-                "INSERT OR REPLACE INTO retired (path, at) VALUES (?, ?)", (segment.path, now)
-            )
+
+    def repoint(self, db: sqlite3.Connection, old: Sequence[str], new: str | None) -> None:
+        """Every row naming a file of ``old`` names ``new`` instead."""
+        db.executemany("UPDATE segments SET path=? WHERE path=?", [(new, p) for p in old])
+
+    def retire_unnamed(self, db: sqlite3.Connection, paths: Sequence[str], now: float) -> None:
+        """Retire the files of ``paths`` that no row names any more."""
+        for path in dict.fromkeys(paths):
+            if db.execute("SELECT 1 FROM segments WHERE path=? LIMIT 1", (path,)).fetchone():
+                continue
+            db.execute("INSERT OR REPLACE INTO retired (path, at) VALUES (?, ?)", (path, now))
+
+    def rows_of(self, db: sqlite3.Connection, path: str) -> list[Segment]:
+        """The rows naming one file, by series and time."""
+        rows = db.execute(
+            "SELECT id, series, lo, hi, fetched_at, rows, path FROM segments WHERE path=? "
+            "ORDER BY series, lo",
+            (path,),
+        ).fetchall()
+        return [Segment(*row) for row in rows]
+
+    def file_rows(
+        self, db: sqlite3.Connection, kind: str, settle_ms: int, prefix: str | None = None
+    ) -> list[tuple[str, int, bool]]:
+        """Live files of ``kind`` (optionally only paths starting with ``prefix``): (path,
+        rows, whether every row naming it is settled), by path."""
+        where = " AND s.path >= ? AND s.path < ?" if prefix else ""
+        bounds = (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)) if prefix else ()
+        rows = db.execute(
+            "SELECT s.path, sum(s.rows), min(s.hi <= s.fetched_at - ?) FROM segments s "
+            "JOIN series k ON k.id = s.series WHERE s.path IS NOT NULL AND k.kind=?"
+            + where
+            + " GROUP BY s.path ORDER BY s.path",
+            (settle_ms, kind, *bounds),
+        ).fetchall()
+        return [(str(p), int(n), bool(settled)) for p, n, settled in rows]
 
     def expired_files(self, db: sqlite3.Connection, before: float) -> list[str]:
         """Retired files older than ``before``, forgotten as they are returned."""
@@ -175,9 +221,10 @@ class Catalog:
         return paths
 
     def live_paths(self, kind: str | None = None) -> list[str]:
+        """Every file a row names (each once), by path."""
         with self._lock:
             query = (
-                "SELECT s.path FROM segments s JOIN series k ON k.id = s.series "
+                "SELECT DISTINCT s.path FROM segments s JOIN series k ON k.id = s.series "
                 "WHERE s.path IS NOT NULL" + (" AND k.kind=?" if kind else "") + " ORDER BY s.path"
             )
             return [p for (p,) in self._db.execute(query, (kind,) if kind else ())]
@@ -208,7 +255,9 @@ class Catalog:
 
     def forget_everything(self, db: sqlite3.Connection) -> list[str]:
         """Drop every row; returns the files the segments named (and the retired ones)."""
-        paths = [p for (p,) in db.execute("SELECT path FROM segments WHERE path IS NOT NULL")]
+        paths = [
+            p for (p,) in db.execute("SELECT DISTINCT path FROM segments WHERE path IS NOT NULL")
+        ]
         paths += [p for (p,) in db.execute("SELECT path FROM retired")]
         for table in ("segments", "retired", "series"):
             db.execute(f"DELETE FROM {table}")

@@ -1,59 +1,127 @@
-"""Compaction: runs of touching, settled segments of one series within a month merged
-into one file (tail re-runs add one small file each; this keeps file counts near one a
-series-month)."""
+"""Compaction into packs: within one kind and month, small settled files merged into
+files of up to :data:`PACK_ROWS` rows (sorted by series, then time), and the touching rows
+of one series in a pack merged into one catalog row.
+
+* **When.** After a commit, a month holding more than :data:`COMPACT_AFTER` small files
+  (settled, under half a pack) has its smallest ones merged, at most that many at a time,
+  until it holds no more: size-tiered, so a point is rewritten about
+  ``log_16(pack / file)`` times (twice for a pull's files), not once per merge.
+  ``store.compact()`` merges every small settled file of every month.
+* **Why bounded packs.** A later cut in a pack (a newer fetch, ``drop``,
+  ``refresh=True``) rewrites the whole pack, and a merge holds its inputs in memory: both
+  are bounded by the pack size (2M rows: ~64 MB in memory, ~0.5 s to rewrite).
+* The unsettled tails are never packed: a re-check of the tail replaces only its small
+  file.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Final
 
-import numpy as np
+from ._catalog import Catalog, Segment
+from ._files import COLUMNS, read_table, write_table
 
-from ._catalog import Catalog, Segment, SeriesKey
-from ._files import read_points, write_points
-from ._ranges import split_months
+__all__ = ["COMPACT_AFTER", "PACK_ROWS", "compact_month", "months"]
 
-__all__ = ["compact_series"]
-
-
-def compact_series(catalog: Catalog, folder: Path, settle_ms: int, sid: int, key: SeriesKey) -> int:
-    """Merge the settled runs of one series (id ``sid``) in one transaction; returns how
-    many segments went."""
-    merged = 0
-    with catalog.writing() as db:
-        segments = catalog.segments(db, sid, -(2**62), 2**62)
-        for run in _settled_runs(segments, settle_ms):
-            parts = [read_points(folder / s.path, run[0].lo, run[-1].hi) for s in run if s.path]
-            times = np.concatenate([t for t, _ in parts]) if parts else np.empty(0, np.int64)
-            values = np.concatenate([v for _, v in parts]) if parts else np.empty(0, np.float64)
-            path = write_points(folder, key, times, values) if times.size else None
-            now = time.time()
-            for segment in run:
-                catalog.remove_segment(db, segment, now)
-            fetched = max(s.fetched_at for s in run)
-            catalog.add_segment(db, sid, run[0].lo, run[-1].hi, fetched, int(times.size), path)
-            merged += len(run) - 1
-    return merged
+#: Rows a pack holds at most.
+PACK_ROWS: Final = 2_000_000
+#: A month with more small settled files than this is compacted after a commit.
+COMPACT_AFTER: Final = 16
 
 
-def _settled_runs(segments: Sequence[Segment], settle_ms: int) -> list[list[Segment]]:
-    """Runs of ≥ 2 touching, settled segments in one month (candidates to merge)."""
-    runs: list[list[Segment]] = []
-    current: list[Segment] = []
-    for segment in segments:
-        settled = segment.hi <= segment.fetched_at - settle_ms
-        joins = (
-            current
-            and segment.lo == current[-1].hi + 1
-            and split_months((current[0].lo, segment.hi))[0][1] >= segment.hi
-        )
-        if settled and joins:
-            current.append(segment)
+def months(paths: Sequence[str]) -> dict[tuple[str, str], list[str]]:
+    """Files by (kind, month): the first and next-to-last parts of a path (both layouts)."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in paths:
+        parts = path.split("/")
+        out[(parts[0], parts[-2])].append(path)
+    return out
+
+
+def compact_month(
+    catalog: Catalog, folder: Path, settle_ms: int, kind: str, month: str, *, everything: bool
+) -> int:
+    """Merge small settled files of one kind and month (``everything``: all of them, into
+    as few packs as fit; else only while more than :data:`COMPACT_AFTER` remain). One
+    transaction a pack. Returns how many files went."""
+    gone = 0
+    while True:
+        with catalog.writing() as db:
+            group = _pick(_small(catalog, db, kind, month, settle_ms, everything), everything)
+            if len(group) < 2:
+                return gone
+            _merge(catalog, db, folder, kind, month, group)
+        gone += len(group) - 1
+
+
+def _small(
+    catalog: Catalog, db: sqlite3.Connection, kind: str, month: str, settle_ms: int,
+    everything: bool,
+) -> list[tuple[str, int]]:  # fmt: skip
+    """Small settled files of one kind and month: (path, rows). After a commit only the
+    month's folder is looked at; ``everything`` also finds files of the layout before
+    packs (``<kind>/<device>/<stream>/<YYYY-MM>/``)."""
+    files = catalog.file_rows(db, kind, settle_ms, None if everything else f"{kind}/{month}/")
+    return [
+        (path, rows)
+        for path, rows, settled in files
+        if settled and rows < PACK_ROWS // 2 and path.split("/")[-2] == month
+    ]
+
+
+def _pick(small: list[tuple[str, int]], everything: bool) -> list[str]:
+    """The next group to merge: ≤ PACK_ROWS rows; the smallest files (at most
+    COMPACT_AFTER) when the month holds too many, else (``everything``) in path order."""
+    if not everything:
+        if len(small) <= COMPACT_AFTER:
+            return []
+        small = sorted(small, key=lambda f: f[1])[:COMPACT_AFTER]
+    group, total = [], 0
+    for path, rows in small:
+        if total + rows > PACK_ROWS:
+            break
+        group.append(path)
+        total += rows
+    return group
+
+
+def _merge(
+    catalog: Catalog,
+    db: sqlite3.Connection,
+    folder: Path,
+    kind: str,
+    month: str,
+    group: Sequence[str],
+) -> None:
+    import pyarrow as pa
+
+    table = pa.concat_tables([read_table(folder / path) for path in group])
+    first, second = COLUMNS[kind][:2]
+    table = table.sort_by([(first, "ascending"), (second, "ascending"), ("time", "ascending")])
+    new = write_table(folder, kind, month, table)
+    catalog.repoint(db, group, new)
+    _join_rows(catalog, db, new)
+    catalog.retire_unnamed(db, group, time.time())
+
+
+def _join_rows(catalog: Catalog, db: sqlite3.Connection, path: str) -> None:
+    """Touching rows of one series in a pack become one (all settled: any fetch time of
+    theirs keeps it settled, the newest is kept)."""
+    rows = catalog.rows_of(db, path)
+    run: list[Segment] = []
+    for segment in [*rows, None]:
+        if segment and run and (segment.series, segment.lo) == (run[-1].series, run[-1].hi + 1):
+            run.append(segment)
             continue
-        if len(current) > 1:
-            runs.append(current)
-        current = [segment] if settled else []
-    if len(current) > 1:
-        runs.append(current)
-    return runs
+        if len(run) > 1:
+            for old in run:
+                catalog.remove_segment(db, old)
+            fetched = max(s.fetched_at for s in run)
+            rows_in = sum(s.rows for s in run)
+            catalog.add_segment(db, run[0].series, run[0].lo, run[-1].hi, fetched, rows_in, path)
+        run = [segment] if segment is not None else []

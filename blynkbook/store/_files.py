@@ -1,13 +1,16 @@
-"""Parquet segments: one immutable file per covered range of one series.
+"""Parquet segment files: immutable, each holding the points of one or many series.
 
 Columns (Blynk): ``device_id`` int64, ``datastream_id`` int64, ``datastream`` string (the
 label), ``time`` timestamp[ms, UTC], ``value`` float64. Thingsee: ``thing`` string,
-``field`` string, ``time``, ``value``. The constant columns cost next to nothing
-(dictionary + run-length encoded); ``time`` is delta-encoded (a fixed cadence packs to a
-few bits a point) and ``value`` byte-stream-split, both then zstd-compressed.
+``field`` string, ``time``, ``value``. Rows are sorted by series (the first two columns),
+then time, so the row-group statistics of those columns let a one-series read skip the
+rest of a file. The series columns cost next to nothing (dictionary + run-length
+encoded); ``time`` is delta-encoded (a fixed cadence packs to a few bits a point) and
+``value`` byte-stream-split, both then zstd-compressed.
 
 A file is written under a temporary name and renamed into place, so a reader (or a
-process killed mid-write) never sees half a file.
+process killed mid-write) never sees half a file. Files of the layout before packs (one
+series a file, under ``<kind>/<device>/<stream>/<YYYY-MM>/``) read the same way.
 """
 
 from __future__ import annotations
@@ -17,29 +20,40 @@ import uuid
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from ._catalog import SeriesKey
-from ._ranges import month_start
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["COLUMNS", "read_frame", "read_points", "write_points"]
+__all__ = [
+    "COLUMNS",
+    "ROW_GROUP_ROWS",
+    "month_label",
+    "points_table",
+    "read_frame",
+    "read_series",
+    "read_table",
+    "series_mask",
+    "write_table",
+]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
-#: The columns of each kind's files, in order.
+#: The columns of each kind's files, in order (the first two name the series).
 COLUMNS = {
     "blynk": ["device_id", "datastream_id", "datastream", "time", "value"],
     "thingsee": ["thing", "field", "time", "value"],
 }
+#: Rows a row group holds at most: small enough that the statistics of the series columns
+#: prune a one-series read to a few row groups, large enough for DuckDB's scans.
+ROW_GROUP_ROWS: Final = 262_144
 
 
 @cache
@@ -53,6 +67,13 @@ def _schema(kind: str) -> pa.Schema:
     return pa.schema([(name, types[name]) for name in COLUMNS[kind]])
 
 
+def series_id_values(key: SeriesKey) -> tuple[object, object]:
+    """The values of a series' two naming columns (ints for Blynk, text for Thingsee)."""
+    if key.kind == "blynk":
+        return int(key.device), int(key.stream)
+    return key.device, key.stream
+
+
 def _repeat(value: object, type_: pa.DataType, count: int) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -63,42 +84,61 @@ def _repeat(value: object, type_: pa.DataType, count: int) -> pa.Array:
 def _constants(key: SeriesKey, count: int) -> list[pa.Array]:
     import pyarrow as pa
 
+    first, second = series_id_values(key)
     if key.kind == "blynk":
         return [
-            _repeat(int(key.device), pa.int64(), count),
-            _repeat(int(key.stream), pa.int64(), count),
+            _repeat(first, pa.int64(), count),
+            _repeat(second, pa.int64(), count),
             _repeat(key.label, pa.string(), count),
         ]
-    return [_repeat(key.device, pa.string(), count), _repeat(key.stream, pa.string(), count)]
+    return [_repeat(first, pa.string(), count), _repeat(second, pa.string(), count)]
 
 
-def relative_path(key: SeriesKey, first_ms: int) -> str:
-    """``<kind>/<device>/<stream>/<YYYY-MM>/<random>.parquet`` (parts percent-quoted)."""
-    month = np.datetime64(month_start(first_ms), "ms").astype("datetime64[M]")
-    parts = (key.kind, quote(key.device, safe=""), quote(key.stream, safe=""), str(month))
-    return "/".join([*parts, f"{uuid.uuid4().hex}.parquet"])
-
-
-def write_points(folder: Path, key: SeriesKey, times: Ints, values: Floats) -> str:
-    """Write one segment file; returns its path relative to ``folder``."""
+def points_table(kind: str, parts: Sequence[tuple[SeriesKey, Ints, Floats]]) -> pa.Table:
+    """The rows of several series' points (each ascending; given sorted by series) as one
+    table of ``kind``'s schema."""
     import pyarrow as pa
+
+    schema = _schema(kind)
+    tables = [
+        pa.Table.from_arrays(
+            [
+                *_constants(key, times.size),
+                pa.array(times, schema.field("time").type),
+                pa.array(values, pa.float64()),
+            ],
+            schema=schema,
+        )  # fmt: skip
+        for key, times, values in parts
+        if times.size
+    ]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def month_label(ms: int) -> str:
+    """``YYYY-MM`` (UTC) of an epoch-ms time."""
+    return str(np.datetime64(int(ms), "ms").astype("datetime64[M]"))
+
+
+def relative_path(kind: str, month: str) -> str:
+    """``<kind>/<YYYY-MM>/<random>.parquet``."""
+    return f"{kind}/{month}/{uuid.uuid4().hex}.parquet"
+
+
+def write_table(folder: Path, kind: str, month: str, table: pa.Table) -> str:
+    """Write one segment file (rows already sorted by series, then time); returns its path
+    relative to ``folder``."""
     import pyarrow.parquet as pq
 
-    relative = relative_path(key, int(times[0]))
+    relative = relative_path(kind, month)
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    schema = _schema(key.kind)
-    arrays = [
-        *_constants(key, times.size),
-        pa.array(times, schema.field("time").type),
-        pa.array(values, pa.float64()),
-    ]
-    table = pa.Table.from_arrays(arrays, schema=schema)
     temporary = target.with_name(f".{target.name}.tmp")
     constant = [n for n in table.schema.names if n not in ("time", "value")]
     pq.write_table(
         table,
         temporary,
+        row_group_size=ROW_GROUP_ROWS,
         compression="zstd",
         use_dictionary=constant,
         column_encoding={"time": "DELTA_BINARY_PACKED", "value": "BYTE_STREAM_SPLIT"},
@@ -107,18 +147,79 @@ def write_points(folder: Path, key: SeriesKey, times: Ints, values: Floats) -> s
     return relative
 
 
-def read_points(path: Path, lo: int, hi: int) -> tuple[Ints, Floats]:
-    """The (times ms, values) of one segment file inside ``[lo, hi]``."""
-    import pyarrow as pa
+def read_table(path: Path) -> pa.Table:
+    """Every row of one file."""
     import pyarrow.parquet as pq
 
-    table = pq.ParquetFile(path).read(columns=["time", "value"])
-    times = table.column("time").cast(pa.int64()).to_numpy()
-    values = table.column("value").to_numpy()
-    keep = (times >= lo) & (times <= hi)
-    if bool(keep.all()):
-        return times, values
-    return times[keep], values[keep]
+    return pq.ParquetFile(path).read()
+
+
+def series_mask(table: pa.Table, key: SeriesKey) -> npt.NDArray[np.bool_]:
+    """Which rows of ``table`` belong to ``key``'s series."""
+    import pyarrow.compute as pc
+
+    first, second = series_id_values(key)
+    names = COLUMNS[key.kind]
+    mask = pc.and_(
+        pc.equal(table.column(names[0]), first), pc.equal(table.column(names[1]), second)
+    )
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def times_of(table: pa.Table) -> Ints:
+    import pyarrow as pa
+
+    return np.asarray(table.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64)
+
+
+def read_series(
+    path: Path, kind: str, wanted: Sequence[tuple[SeriesKey, int, int]]
+) -> list[tuple[Ints, Floats]]:
+    """The (times ms, values) of each wanted (series, lo, hi) in one file, read once with
+    a filter on the series columns and the time span (row groups outside are skipped)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    first, second = COLUMNS[kind][:2]
+    ids = [series_id_values(key) for key, _, _ in wanted]
+    stamp = pa.timestamp("ms", tz="UTC")
+    lo, hi = min(w[1] for w in wanted), max(w[2] for w in wanted)
+    where = (
+        pc.field(first).isin(list({a for a, _ in ids}))
+        & pc.field(second).isin(list({b for _, b in ids}))
+        & (pc.field("time") >= pa.scalar(lo, stamp))
+        & (pc.field("time") <= pa.scalar(hi, stamp))
+    )
+    table = pq.read_table(path, columns=[first, second, "time", "value"], filters=where)
+    times, values = times_of(table), np.asarray(table.column("value").to_numpy(), np.float64)
+    runs = _runs(table.column(first).to_numpy(zero_copy_only=False),
+                 table.column(second).to_numpy(zero_copy_only=False))  # fmt: skip
+    out = []
+    for (a, b), (_key, w_lo, w_hi) in zip(ids, wanted, strict=True):
+        picked = []
+        for start, end in runs.get((a, b), []):
+            i = start + int(np.searchsorted(times[start:end], w_lo, "left"))
+            j = start + int(np.searchsorted(times[start:end], w_hi, "right"))
+            picked.append(np.arange(i, j))
+        at = np.concatenate(picked) if picked else np.empty(0, np.int64)
+        out.append((times[at], values[at]))
+    return out
+
+
+def _runs(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> dict[Any, list[tuple[int, int]]]:
+    """Where each series' rows lie: (first, second) → [(start, end)], rows being grouped
+    by series (and ascending in time inside a group)."""
+    if not len(first):
+        return {}
+    change = np.flatnonzero((first[1:] != first[:-1]) | (second[1:] != second[:-1])) + 1
+    starts = np.concatenate([[0], change]).astype(np.int64)
+    ends = np.concatenate([change, [len(first)]]).astype(np.int64)
+    runs: dict[Any, list[tuple[int, int]]] = {}
+    names = zip(first[starts].tolist(), second[starts].tolist(), strict=True)
+    for key, start, end in zip(names, starts.tolist(), ends.tolist(), strict=True):
+        runs.setdefault(key, []).append((start, end))
+    return runs
 
 
 def read_frame(paths: Sequence[str], kind: str) -> pd.DataFrame:

@@ -18,8 +18,8 @@ import pandas as pd
 
 from blynkbook.errors import InputError
 
-from ._catalog import Catalog
-from ._files import COLUMNS, read_frame
+from ._catalog import Catalog, SeriesKey
+from ._files import COLUMNS, read_frame, series_id_values
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection, DuckDBPyRelation
@@ -43,6 +43,12 @@ _EMPTY_VIEW = {
 #: The window filter of one-series reads: a comparison on the ``time`` column itself (not on
 #: ``epoch_ms(time)``), so DuckDB skips the row groups whose statistics lie outside it.
 _IN_WINDOW = "time BETWEEN epoch_ms($lo::BIGINT) AND epoch_ms($hi::BIGINT) AND NOT isnan(value)"
+#: The series filter of one-series reads (a file may hold many series; rows are sorted by
+#: these columns, so their row-group statistics skip the other series' row groups).
+_OF_SERIES = {
+    "blynk": "device_id = $first AND datastream_id = $second",
+    "thingsee": "thing = $first AND field = $second",
+}
 
 
 class StoreQueries:
@@ -112,14 +118,11 @@ class StoreQueries:
         )
 
     def _partitions(self, kind: str) -> list[list[str]]:
-        """The live files of ``kind`` in groups of about :data:`PARTITION_POINTS` points
-        (in path order: one series' files stay together)."""
+        """The live files of ``kind`` (each once, whole: a file may hold many series) in
+        path order, grouped into partitions of about :data:`PARTITION_POINTS` rows (a
+        pack larger than that is a partition of its own)."""
         with self.catalog.reading() as db:
-            files = db.execute(
-                "SELECT s.path, s.rows FROM segments s JOIN series k ON k.id = s.series "
-                "WHERE s.path IS NOT NULL AND k.kind=? ORDER BY s.path",
-                (kind,),
-            ).fetchall()
+            files = [(p, n) for p, n, _ in self.catalog.file_rows(db, kind, 0)]
         parts: list[list[str]] = []
         filled = PARTITION_POINTS
         for path, rows in files:
@@ -141,13 +144,13 @@ class StoreQueries:
         if int(buckets) < 1:
             raise InputError(f"buckets={buckets!r} must be at least 1")
         kind = "blynk" if isinstance(device, int) else "thingsee"
-        paths = self._series_files(kind, str(device), str(datastream))
+        paths, names = self._series_files(kind, str(device), str(datastream))
         if not paths or start > end:
             return _points_frame(np.empty(0, np.int64), np.empty(0, np.float64))
         query = f"""
             WITH pts AS (
                 SELECT epoch_ms(time) AS t, value FROM read_parquet({_sql_list(paths)})
-                WHERE {_IN_WINDOW}),
+                WHERE {_IN_WINDOW} AND {_OF_SERIES[kind]}),
             b AS (
                 SELECT (t - $lo) * $n // ($hi - $lo + 1) AS bucket,
                        arg_min(t, value) AS t_lo, min(value) AS v_lo,
@@ -156,7 +159,8 @@ class StoreQueries:
             SELECT t_lo AS t, v_lo AS v FROM b UNION SELECT t_hi, v_hi FROM b ORDER BY t"""
         with self._duck_lock:
             con = self._duck_connection()
-            rows = con.execute(query, {"lo": start, "hi": end, "n": int(buckets)}).fetchnumpy()
+            rows = con.execute(query, {"lo": start, "hi": end, "n": int(buckets), **names}
+                               ).fetchnumpy()  # fmt: skip
         times = np.asarray(rows["t"], dtype=np.int64)
         return _points_frame(times, np.asarray(rows["v"], dtype=np.float64))
 
@@ -167,16 +171,16 @@ class StoreQueries:
         counted, as in :meth:`minmax`) and the first and last of their times; ``(0, None,
         None)`` when none. DuckDB over that series' files only."""
         kind = "blynk" if isinstance(device, int) else "thingsee"
-        paths = self._series_files(kind, str(device), str(datastream))
+        paths, names = self._series_files(kind, str(device), str(datastream))
         if not paths or start > end:
             return 0, None, None
         query = f"""
             SELECT count(*), min(epoch_ms(time)), max(epoch_ms(time))
             FROM read_parquet({_sql_list(paths)})
-            WHERE {_IN_WINDOW}"""
+            WHERE {_IN_WINDOW} AND {_OF_SERIES[kind]}"""
         with self._duck_lock:
             con = self._duck_connection()
-            row = con.execute(query, {"lo": start, "hi": end}).fetchone()
+            row = con.execute(query, {"lo": start, "hi": end, **names}).fetchone()
         count, first, last = row if row is not None else (0, None, None)
         if not count:
             return 0, None, None
@@ -190,13 +194,20 @@ class StoreQueries:
             self._duck.execute("SET TimeZone='UTC'")
         return self._duck
 
-    def _series_files(self, kind: str, device: str, name: str) -> list[Path]:
+    def _series_files(
+        self, kind: str, device: str, name: str
+    ) -> tuple[list[Path], dict[str, object]]:
+        """The files holding a series (each once) and the values of its naming columns
+        (the parameters of :data:`_OF_SERIES`)."""
         found = self.catalog.label_of(kind, device, name)
         if not found:
-            return []
+            return [], {}
+        sid, stream, label = found[0]
         with self.catalog.reading() as db:
-            held = self.catalog.segments(db, found[0][0], -(2**62), 2**62)
-        return [self.folder / s.path for s in held if s.path is not None]
+            held = self.catalog.segments(db, sid, -(2**62), 2**62)
+        paths = dict.fromkeys(self.folder / s.path for s in held if s.path is not None)
+        first, second = series_id_values(SeriesKey(kind, device, stream, label))
+        return list(paths), {"first": first, "second": second}
 
 
 def _check_kind(kind: str) -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +23,12 @@ from blynkbook.errors import InputError
 
 from ._batch import GroupCommit, Pending
 from ._catalog import Catalog, Segment, SeriesKey
-from ._compaction import compact_series
-from ._files import read_points, write_points
+from ._compaction import compact_month, months
+from ._files import read_series
 from ._info import NoStore, StoreInfo
 from ._query import _VIEWS, StoreQueries
 from ._ranges import Range, clip, merge, split_at, split_months, subtract
+from ._writes import cut_ranges, write_batch
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -51,8 +52,6 @@ DEFAULT_SETTLE_MS: Final = 3_600_000
 HORIZON_MS: Final = 30 * 86_400_000
 #: How long a replaced file stays on disk for readers in other processes.
 GRACE_S: Final = 300.0
-#: A series-month with more segments than this is compacted after a write.
-COMPACT_AFTER: Final = 8
 _READ_THREADS: Final = 4
 
 
@@ -156,8 +155,8 @@ class SeriesStore(StoreQueries):
     def prepare(
         self, key: SeriesKey, lo: int, hi: int, times: Ints, values: Floats, *, fetched_at: int
     ) -> Pending:
-        """Write the segment files of ``[lo, hi]`` of ``key`` (no catalog change: nobody
-        sees them until :meth:`commit`). Thread safe; the slow half of a write.
+        """Get ``[lo, hi]`` of ``key`` ready for :meth:`commit` (cheap: the points stay in
+        memory; nobody sees them until the commit). Thread safe.
 
         Coverage never extends past the fetch (a window ending in the future is covered up
         to ``fetched_at``, or its last point). The range is cut at month boundaries and at
@@ -165,76 +164,49 @@ class SeriesStore(StoreQueries):
         """
         if times.size:
             hi = min(hi, max(fetched_at, int(times[-1])))
+        edge = fetched_at - self.settle_ms + 1
         pieces = (
             [
-                part
+                (part, part[0] >= edge)
                 for month in split_months((lo, hi))
-                for part in split_at(month, [fetched_at - self.settle_ms + 1])
+                for part in split_at(month, [edge])
             ]
             if lo <= hi
             else []
         )
-        written = [(piece, *self._write_piece(key, piece, times, values)) for piece in pieces]
-        return Pending(key, lo, hi, fetched_at, written)
+        return Pending(key, lo, hi, fetched_at, pieces, times, values)
 
     def commit(self, pending: Sequence[Pending]) -> None:
-        """Put prepared writes into the catalog, all in one transaction (in order: a later
-        one of the same series replaces what it covers of an earlier one). When the
-        transaction fails, their files are removed and the error raised."""
+        """Write the files of prepared writes (one a kind, month and settled/tail part,
+        for all of them) and put them into the catalog in one transaction (in order: a
+        later one of the same series replaces what it covers of an earlier one). When the
+        transaction fails, the files are removed and the error raised."""
         pending = [p for p in pending if p.pieces]
         if not pending:
             return
+        rows, written = write_batch(self.folder, pending)
         try:
             with self.catalog.writing() as db:
-                crowded = [p.key for p in pending if self._record(db, p)]
+                sids = {p.key: self.catalog.series_id(db, p.key, create=True) for p in pending}
+                cuts: dict[int, list[Range]] = {}
+                for p in pending:
+                    cuts.setdefault(int(sids[p.key] or 0), []).append((p.lo, p.hi))
+                cut_ranges(db, self.catalog, self.folder, cuts, written, time.time())
+                for row in rows:
+                    sid = int(sids[row.key] or 0)
+                    self.catalog.add_segment(db, sid, row.lo, row.hi, row.fetched_at, row.rows,
+                                             row.path)  # fmt: skip
                 expired = self.catalog.expired_files(db, time.time() - GRACE_S)
         except BaseException:
-            self._unlink([path for p in pending for *_, path in p.pieces if path is not None])
+            self._unlink(written)
             raise
         self._unlink(expired)
-        for key in dict.fromkeys(crowded):
-            self.compact(key)
+        for kind, month in months([path for path in written if path.count("/") == 2]):
+            compact_month(self.catalog, self.folder, self.settle_ms, kind, month, everything=False)
 
     def group_commit(self) -> GroupCommit:
         """A committer thread for many prepared writes (see :class:`GroupCommit`)."""
         return GroupCommit(self.commit)
-
-    def _record(self, db: Any, pending: Pending) -> bool:
-        """Inside a write transaction: one prepared write; whether its series is crowded."""
-        sid = self.catalog.series_id(db, pending.key, create=True)
-        assert sid is not None
-        self._cut(db, pending.key, sid, (pending.lo, pending.hi))
-        for (p_lo, p_hi), rows, path in pending.pieces:
-            self.catalog.add_segment(db, sid, p_lo, p_hi, pending.fetched_at, rows, path)
-        return self._crowded(db, sid, pending.lo)
-
-    def _write_piece(
-        self, key: SeriesKey, piece: Range, times: Ints, values: Floats
-    ) -> tuple[int, str | None]:
-        a, b = np.searchsorted(times, piece[0], "left"), np.searchsorted(times, piece[1], "right")
-        if a == b:
-            return 0, None
-        return int(b - a), write_points(self.folder, key, times[a:b], values[a:b])
-
-    def _cut(self, db: Any, key: SeriesKey, sid: int, cut: Range) -> None:
-        """Inside a write transaction: remove ``cut`` from the series' coverage. Segments
-        partly inside it are rewritten without it (their files are immutable)."""
-        now = time.time()
-        for segment in self.catalog.segments(db, sid, *cut):
-            self.catalog.remove_segment(db, segment, now)
-            for part in subtract((segment.lo, segment.hi), [cut]):
-                rows, path = 0, None
-                if segment.path is not None:
-                    times, values = read_points(self.folder / segment.path, *part)
-                    if times.size:
-                        rows, path = int(times.size), write_points(self.folder, key, times, values)
-                self.catalog.add_segment(db, sid, *part, segment.fetched_at, rows, path)
-
-    def _crowded(self, db: Any, sid: int, lo: int) -> bool:
-        (count,) = db.execute(
-            "SELECT count(*) FROM segments WHERE series=? AND hi>=?", (sid, lo - 31 * 86_400_000)
-        ).fetchone()
-        return int(count) > COMPACT_AFTER
 
     def drop(
         self,
@@ -250,17 +222,15 @@ class SeriesStore(StoreQueries):
         if self._catalog is None and not (self.folder / "catalog.sqlite").exists():
             return 0  # never filled: nothing can be stale (and nothing is created)
         cut = (-(2**62) if lo is None else lo, 2**62 if hi is None else hi)
-        with self.catalog.writing() as db:
-            ids = self.catalog.series_ids(db, kind, device, streams)
-            names = {
-                int(i): SeriesKey(str(k), str(d), str(s), str(label))
-                for i, k, d, s, label in db.execute(
-                    "SELECT id, kind, device, stream, label FROM series WHERE kind=? AND device=?",
-                    (kind, device),
-                )
-            }
-            for sid in ids:
-                self._cut(db, names[sid], sid, cut)
+        written: list[str] = []
+        try:
+            with self.catalog.writing() as db:
+                ids = self.catalog.series_ids(db, kind, device, streams)
+                cut_ranges(db, self.catalog, self.folder, {sid: [cut] for sid in ids}, written,
+                           time.time())  # fmt: skip
+        except BaseException:
+            self._unlink(written)
+            raise
         return len(ids)
 
     def series_of(self, kind: str, device: str | None) -> list[SeriesKey]:
@@ -300,30 +270,45 @@ class SeriesStore(StoreQueries):
     def read_ranges(
         self, keys: Sequence[SeriesKey], ranges: Sequence[Sequence[Range]]
     ) -> list[tuple[Ints, Floats]]:
-        """Per series, its stored points in its ``ranges`` (ascending, disjoint), ascending."""
+        """Per series, its stored points in its ``ranges`` (ascending, disjoint), ascending.
+        Each file is read once for every series the call wants from it."""
+        slots: list[list[tuple[str, int, int]]] = []  # per series: (file, lo, hi) in order
         with self.catalog.reading() as db:
-            files: list[list[tuple[str, int, int]]] = []
             for key, wanted in zip(keys, ranges, strict=True):
                 sid = self.catalog.series_id(db, key, create=False)
-                files.append(
+                slots.append(
                     []
                     if sid is None
                     else [
-                        (s.path, lo, hi)
+                        (s.path, max(lo, s.lo), min(hi, s.hi))
                         for lo, hi in wanted
                         if lo <= hi
                         for s in self.catalog.segments(db, sid, lo, hi)
                         if s.path is not None
                     ]
                 )
-        flat = [part for parts in files for part in parts]
-        if len(flat) < 8:
-            found = [read_points(self.folder / p, lo, hi) for p, lo, hi in flat]
+        by_file: dict[str, list[tuple[int, int, int, int]]] = {}
+        for n, parts in enumerate(slots):
+            for m, (path, lo, hi) in enumerate(parts):
+                by_file.setdefault(path, []).append((n, m, lo, hi))
+        found: dict[tuple[int, int], tuple[Ints, Floats]] = {}
+
+        def read_file(item: tuple[str, list[tuple[int, int, int, int]]]) -> None:
+            path, wanted = item
+            got = read_series(self.folder / path, keys[wanted[0][0]].kind,
+                              [(keys[n], lo, hi) for n, _, lo, hi in wanted])  # fmt: skip
+            for (n, m, _, _), points in zip(wanted, got, strict=True):
+                found[(n, m)] = points
+
+        if len(by_file) < 4:
+            for item in by_file.items():
+                read_file(item)
         else:  # pyarrow decodes without the GIL: a few threads read files side by side
             with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-                found = list(pool.map(lambda f: read_points(self.folder / f[0], *f[1:]), flat))
-        parts = iter(found)
-        return [_joined([next(parts) for _ in paths]) for paths in files]
+                list(pool.map(read_file, by_file.items()))
+        return [
+            _joined([found[(n, m)] for m in range(len(parts))]) for n, parts in enumerate(slots)
+        ]
 
     def recorded_now(self) -> int | None:
         """When the newest segment was fetched (epoch ms): "now" for offline replays."""
@@ -360,17 +345,14 @@ class SeriesStore(StoreQueries):
         return int(segments)
 
     def compact(self, key: SeriesKey | None = None) -> int:
-        """Merge runs of adjacent settled segments of a series within a month into one
-        file (all series when ``key`` is None); returns how many segments went."""
-        with self.catalog.reading() as db:
-            rows = db.execute("SELECT id, kind, device, stream, label FROM series").fetchall()
+        """Merge the small settled files of every month into packs (see
+        ``_compaction.py``; a store of the layout before packs is repacked too), of
+        ``key``'s kind only when given; returns how many files went."""
         merged = 0
-        for sid, kind, device, stream, label in rows:
-            series_key = SeriesKey(kind, device, stream, label)
-            if key is None or (key.kind, key.device, key.stream) == (kind, device, stream):
-                merged += compact_series(
-                    self.catalog, self.folder, self.settle_ms, int(sid), series_key
-                )
+        for kind in [key.kind] if key is not None else _VIEWS:
+            for _kind, month in sorted(months(self.catalog.live_paths(kind))):
+                merged += compact_month(self.catalog, self.folder, self.settle_ms, kind, month,
+                                        everything=True)  # fmt: skip
         self._collect_garbage()
         return merged
 

@@ -1,7 +1,8 @@
-"""Writes in two halves (blynkbook/store/_batch.py): files first, catalog rows after. A
-prepared write is invisible until committed; one commit holds many series; the group
-committer commits everything handed to it and reports a failed commit without losing
-the writes queued after it."""
+"""Writes in two halves (blynkbook/store/_batch.py): a prepared write in memory, then a
+commit writing the batch's files and catalog rows. A prepared write is invisible until
+committed; one commit holds many series, in one file; the group committer commits
+everything handed to it and reports a failed commit without losing the writes queued
+after it."""
 
 from __future__ import annotations
 
@@ -37,11 +38,10 @@ def _parquet_files(store: SeriesStore) -> set[Path]:
     return set(store.folder.rglob("*.parquet"))
 
 
-def test_prepared__files_exist__but_no_read_sees_them_until_the_commit(tmp_path: Path) -> None:
+def test_prepared__no_read_sees_it_until_the_commit(tmp_path: Path) -> None:
     store = SeriesStore(tmp_path, server="s")
     pending = _prepare(store, 1)
-    assert _parquet_files(store)  # written ...
-    assert store.files() == []  # ... but not listed
+    assert store.files() == []
     assert store.read([_key(1)], LO, HI)[0][0].size == 0
     assert store.plan([_key(1)], LO, HI, now_ms=NOW_MS) == [[(LO, HI)]]
     store.commit([pending])
@@ -60,18 +60,29 @@ def test_one_commit_for_many_series__and_a_later_write_of_a_series_replaces_the_
     store.commit([*first, again])
     found = store.read([_key(n) for n in range(5)], LO, HI)
     assert [set(v.tolist()) for _, v in found] == [{100.0}, {1.0}, {2.0}, {3.0}, {4.0}]
-    assert len(store.files()) == 5  # the replaced file of series 0 is retired
+    assert len(store.files()) == 1  # five series in one file (the earlier write of 0 not in it)
+    assert store.info()["points"] == 5 * _points(0)[0].size
 
 
-def test_a_failed_commit__removes_its_files_and_raises(tmp_path: Path) -> None:
+def test_a_failed_commit__removes_its_files_and_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SeriesStore(tmp_path, server="s")
     store.commit([_prepare(store, 0)])  # opens the catalog
     kept = _parquet_files(store)
     pending = _prepare(store, 1)
-    store.catalog.close()  # the transaction cannot start
-    with pytest.raises(Exception, match="closed"):
+    written: list[Path] = []
+
+    def fail(*_args: object) -> None:
+        written.extend(_parquet_files(store) - kept)
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr("blynkbook.store._store.cut_ranges", fail)  # inside the transaction
+    with pytest.raises(OSError, match="disk full"):
         store.commit([pending])
-    assert _parquet_files(store) == kept
+    assert written  # the batch's file was written before the transaction ...
+    assert _parquet_files(store) == kept  # ... and removed when it failed
+    assert store.read([_key(1)], LO, HI)[0][0].size == 0
 
 
 def test_group_commit__commits_all_it_was_given__in_fewer_transactions(tmp_path: Path) -> None:
