@@ -1,17 +1,20 @@
 """Compaction into packs: within one kind and month, small settled files merged into
 files of up to :data:`PACK_ROWS` rows (sorted by series, then time), and the touching rows
-of one series in a pack merged into one catalog row.
+of one series in a pack merged into one catalog row; unsettled tails likewise, apart,
+into tail packs of up to :data:`TAIL_PACK_ROWS` rows.
 
 * **When.** After a commit, a month holding more than :data:`COMPACT_AFTER` small files
-  (settled, under half a pack) has its smallest ones merged, at most that many at a time,
-  until it holds no more: size-tiered, so a point is rewritten about
+  of a class (under half a pack) has its smallest ones merged, at most that many at a
+  time, until it holds no more: size-tiered, so a point is rewritten about
   ``log_16(pack / file)`` times (twice for a pull's files), not once per merge.
-  ``store.compact()`` merges every small settled file of every month.
+  ``store.compact()`` merges every small file of every month.
 * **Why bounded packs.** A later cut in a pack (a newer fetch, ``drop``,
   ``refresh=True``) rewrites the whole pack, and a merge holds its inputs in memory: both
   are bounded by the pack size (2M rows: ~64 MB in memory, ~0.5 s to rewrite).
-* The unsettled tails are never packed: a re-check of the tail replaces only its small
-  file.
+* **Why tails apart.** A re-check of the unsettled tail (every read re-fetches the last
+  ``settle`` of coverage) cuts only tail files, never a settled pack; a tail pack is
+  small (250,000 rows: ~0.1 s to rewrite), and a tail's rows are never joined (their
+  fetch times say what to re-check).
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ from typing import Final
 from ._catalog import Catalog, Segment
 from ._files import COLUMNS, read_table, write_table
 
-__all__ = ["COMPACT_AFTER", "PACK_ROWS", "compact_month", "months"]
+__all__ = ["COMPACT_AFTER", "PACK_ROWS", "TAIL_PACK_ROWS", "compact_month", "months"]
 
 #: Rows a pack holds at most.
 PACK_ROWS: Final = 2_000_000
-#: A month with more small settled files than this is compacted after a commit.
+#: Rows a pack of unsettled tails holds at most (a re-check of one series' tail rewrites
+#: its tail pack: kept small).
+TAIL_PACK_ROWS: Final = 250_000
+#: A month with more small files of a class (settled, tails) than this is compacted after
+#: a commit.
 COMPACT_AFTER: Final = 16
 
 
@@ -46,36 +53,40 @@ def months(paths: Sequence[str]) -> dict[tuple[str, str], list[str]]:
 def compact_month(
     catalog: Catalog, folder: Path, settle_ms: int, kind: str, month: str, *, everything: bool
 ) -> int:
-    """Merge small settled files of one kind and month (``everything``: all of them, into
-    as few packs as fit; else only while more than :data:`COMPACT_AFTER` remain). One
-    transaction a pack. Returns how many files went."""
+    """Merge small files of one kind and month, settled ones and tails apart
+    (``everything``: all of them, into as few packs as fit; else only while more than
+    :data:`COMPACT_AFTER` of a class remain). One transaction a pack. Returns how many
+    files went."""
     gone = 0
-    while True:
-        with catalog.writing() as db:
-            group = _pick(_small(catalog, db, kind, month, settle_ms, everything), everything)
-            if len(group) < 2:
-                return gone
-            _merge(catalog, db, folder, kind, month, group)
-        gone += len(group) - 1
+    for settled, cap in ((True, PACK_ROWS), (False, TAIL_PACK_ROWS)):
+        while True:
+            with catalog.writing() as db:
+                small = _small(catalog, db, kind, month, settle_ms, everything, settled, cap)
+                group = _pick(small, cap, everything)
+                if len(group) < 2:
+                    break
+                _merge(catalog, db, folder, kind, month, group, join=settled)
+            gone += len(group) - 1
+    return gone
 
 
 def _small(
     catalog: Catalog, db: sqlite3.Connection, kind: str, month: str, settle_ms: int,
-    everything: bool,
+    everything: bool, settled: bool, cap: int,
 ) -> list[tuple[str, int]]:  # fmt: skip
-    """Small settled files of one kind and month: (path, rows). After a commit only the
-    month's folder is looked at; ``everything`` also finds files of the layout before
-    packs (``<kind>/<device>/<stream>/<YYYY-MM>/``)."""
+    """Files of one kind and month under half of ``cap`` rows, settled or not: (path,
+    rows). After a commit only the month's folder is looked at; ``everything`` also
+    finds files of the layout before packs (``<kind>/<device>/<stream>/<YYYY-MM>/``)."""
     files = catalog.file_rows(db, kind, settle_ms, None if everything else f"{kind}/{month}/")
     return [
         (path, rows)
-        for path, rows, settled in files
-        if settled and rows < PACK_ROWS // 2 and path.split("/")[-2] == month
+        for path, rows, done in files
+        if done == settled and rows < cap // 2 and path.split("/")[-2] == month
     ]
 
 
-def _pick(small: list[tuple[str, int]], everything: bool) -> list[str]:
-    """The next group to merge: ≤ PACK_ROWS rows; the smallest files (at most
+def _pick(small: list[tuple[str, int]], cap: int, everything: bool) -> list[str]:
+    """The next group to merge, of at most ``cap`` rows: the smallest files (at most
     COMPACT_AFTER) when the month holds too many, else (``everything``) in path order."""
     if not everything:
         if len(small) <= COMPACT_AFTER:
@@ -83,7 +94,7 @@ def _pick(small: list[tuple[str, int]], everything: bool) -> list[str]:
         small = sorted(small, key=lambda f: f[1])[:COMPACT_AFTER]
     group, total = [], 0
     for path, rows in small:
-        if total + rows > PACK_ROWS:
+        if total + rows > cap:
             break
         group.append(path)
         total += rows
@@ -97,7 +108,12 @@ def _merge(
     kind: str,
     month: str,
     group: Sequence[str],
+    *,
+    join: bool,
 ) -> None:
+    """One pack of ``group``'s rows (at most a pack, so bounded memory); ``join``: the
+    touching rows of a series become one (settled rows only: for unsettled ones the
+    fetch time says what to re-check)."""
     import pyarrow as pa
 
     table = pa.concat_tables([read_table(folder / path) for path in group])
@@ -105,7 +121,8 @@ def _merge(
     table = table.sort_by([(first, "ascending"), (second, "ascending"), ("time", "ascending")])
     new = write_table(folder, kind, month, table)
     catalog.repoint(db, group, new)
-    _join_rows(catalog, db, new)
+    if join:
+        _join_rows(catalog, db, new)
     catalog.retire_unnamed(db, group, time.time())
 
 

@@ -153,10 +153,13 @@ def test_compact__packs_every_small_settled_file__tails_stay_apart(
     for n in range(3):  # below the trigger: three files
         _fill(store, range(n, n + 1))
     tail_t = np.arange(NOW_MS - HOUR_MS // 2, NOW_MS + 1, STEP, dtype=np.int64)
-    store.put(_key(9), tail_t[0], NOW_MS, tail_t, np.ones(tail_t.size), fetched_at=NOW_MS)
-    assert len(store.files()) == 4
-    assert store.compact() == 2
-    assert len(store.files()) == 2  # one pack, and the tail apart
+    for n in (9, 10):  # two unsettled tails, one file each
+        store.put(_key(n), tail_t[0], NOW_MS, tail_t, np.ones(tail_t.size), fetched_at=NOW_MS)
+    assert len(store.files()) == 5
+    assert store.compact() == 3
+    assert len(store.files()) == 2  # one pack, and one tail pack apart
+    assert all(p.relative_to(tmp_path).parts[1] == month_label(LO) for p in store.files())
+    assert store.plan([_key(9)], tail_t[0], NOW_MS, now_ms=NOW_MS) == [[(tail_t[0], NOW_MS)]]
     with store.catalog.reading() as db:
         joined = db.execute("SELECT count(*) FROM segments WHERE series=1").fetchone()[0]
     assert joined == 1
