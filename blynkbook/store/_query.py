@@ -138,7 +138,8 @@ class StoreQueries:
     ) -> pd.DataFrame:
         """Min/max-downsampled points of one series in ``[start, end]`` (epoch ms): for each
         of ``buckets`` equal time buckets its lowest and highest point, computed in DuckDB
-        over that series' files only (nothing else is loaded). Index ``time``
+        over the files holding that series, filtered by its series columns (row groups of
+        other series are skipped). Index ``time``
         (datetime64[ms, UTC]), column ``value``; ascending, at most ``2 * buckets`` rows.
         ``datastream``: a Blynk datastream id or label (a Thingsee field)."""
         if int(buckets) < 1:
@@ -169,7 +170,7 @@ class StoreQueries:
     ) -> tuple[int, int | None, int | None]:
         """How many points of one series lie in ``[start, end]`` (epoch ms, NaN values not
         counted, as in :meth:`minmax`) and the first and last of their times; ``(0, None,
-        None)`` when none. DuckDB over that series' files only."""
+        None)`` when none. DuckDB over the files holding that series, filtered by it."""
         kind = "blynk" if isinstance(device, int) else "thingsee"
         paths, names = self._series_files(kind, str(device), str(datastream))
         if not paths or start > end:
