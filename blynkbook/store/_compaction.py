@@ -6,7 +6,9 @@ into tail packs of up to :data:`TAIL_PACK_ROWS` rows.
 * **When.** After a commit, a month holding more than :data:`COMPACT_AFTER` small files
   of a class (under half a pack) has its smallest ones merged, at most that many at a
   time, until it holds no more: size-tiered, so a point is rewritten about
-  ``log_16(pack / file)`` times (twice for a pull's files), not once per merge.
+  ``log_32(pack / file)`` times (once or twice for a pull's files), not once per merge;
+  32 rather than 16 cut a 10M pull's client CPU from 5.3 to 4.0 µs a point (3.7 with
+  one file a series-month and no packs), for ≤ 32 small files a month at rest.
   ``store.compact()`` merges every small file of every month.
 * **Why bounded packs.** A later cut in a pack (a newer fetch, ``drop``,
   ``refresh=True``) rewrites the whole pack, and a merge holds its inputs in memory: both
@@ -38,7 +40,7 @@ PACK_ROWS: Final = 2_000_000
 TAIL_PACK_ROWS: Final = 250_000
 #: A month with more small files of a class (settled, tails) than this is compacted after
 #: a commit.
-COMPACT_AFTER: Final = 16
+COMPACT_AFTER: Final = 32
 
 
 def months(paths: Sequence[str]) -> dict[tuple[str, str], list[str]]:

@@ -1,8 +1,9 @@
 """The series store: points on disk, a catalog of what is covered, DuckDB and Dask on top.
 
 This module plans, writes and reads points; the engines over the files are in
-``_query.py`` (a mixin), compaction in ``_compaction.py``, the two-half writes in
-``_batch.py`` and ``StoreInfo`` / ``NoStore`` in ``_info.py``.
+``_query.py`` (a mixin), compaction into packs in ``_compaction.py``, the two-half writes
+in ``_batch.py``, a batch's files and copy-on-write cuts in ``_writes.py``, and
+``StoreInfo`` / ``NoStore`` in ``_info.py``.
 """
 
 from __future__ import annotations

@@ -46,13 +46,13 @@ class Row(NamedTuple):
 def write_batch(folder: Path, pending: Sequence[Pending]) -> tuple[list[Row], list[str]]:
     """Write the files of a batch; returns the rows to add and the files written. In
     batch order, a later write of a series replaces what it covers of an earlier one."""
-    claimed: dict[SeriesKey, list[Range]] = defaultdict(list)
+    claimed: dict[tuple[str, str, str], list[Range]] = defaultdict(list)
     groups: dict[tuple[str, str, bool], list[tuple[Pending, Range]]] = defaultdict(list)
     for write in reversed(pending):
         for (p_lo, p_hi), tail in write.pieces:
-            for part in subtract((p_lo, p_hi), claimed[write.key]):
+            for part in subtract((p_lo, p_hi), claimed[_name(write.key)]):
                 groups[(write.key.kind, month_label(part[0]), tail)].append((write, part))
-        claimed[write.key].append((write.lo, write.hi))
+        claimed[_name(write.key)].append((write.lo, write.hi))
     rows: list[Row] = []
     written: list[str] = []
     try:
@@ -73,6 +73,10 @@ def write_batch(folder: Path, pending: Sequence[Pending]) -> tuple[list[Row], li
             (folder / path).unlink(missing_ok=True)
         raise
     return rows, written
+
+
+def _name(key: SeriesKey) -> tuple[str, str, str]:
+    return key.kind, key.device, key.stream
 
 
 def _points(write: Pending, part: Range) -> tuple[np.ndarray, np.ndarray]:
