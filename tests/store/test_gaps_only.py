@@ -35,8 +35,12 @@ def test_rerun_of_a_relative_window__one_request_a_series__the_new_tail(
     for minutes in (2, 45, 24 * 60):  # later the same day, and the next day
         sim.clock.advance(minutes * 60)
         before = history_requests(sim)
-        rerun = connect().history(DEVICES, LABELS, start="-7d")  # a new kernel each time
+        client = connect()  # a new kernel each time
+        held = set(the_store(client).files())
+        rerun = client.history(DEVICES, LABELS, start="-7d")
         assert history_requests(sim) - before == SERIES
+        new_files = set(the_store(client).files()) - held
+        assert len(new_files) <= 2  # one settled file and one tail for every series
         expected = plain.history(DEVICES, LABELS, start="-7d")
         pd.testing.assert_frame_equal(rerun, expected, check_flags=False)
 
