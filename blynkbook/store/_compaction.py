@@ -21,6 +21,7 @@ into tail packs of up to :data:`TAIL_PACK_ROWS` rows.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections import defaultdict
@@ -31,7 +32,16 @@ from typing import Final
 from ._catalog import Catalog, Segment
 from ._files import COLUMNS, read_table, write_table
 
-__all__ = ["COMPACT_AFTER", "PACK_ROWS", "TAIL_PACK_ROWS", "compact_month", "months"]
+__all__ = [
+    "COMPACT_AFTER",
+    "PACK_ROWS",
+    "TAIL_PACK_ROWS",
+    "compact_after_commit",
+    "compact_month",
+    "months",
+]
+
+log = logging.getLogger("blynkbook.store")
 
 #: Rows a pack holds at most.
 PACK_ROWS: Final = 2_000_000
@@ -50,6 +60,20 @@ def months(paths: Sequence[str]) -> dict[tuple[str, str], list[str]]:
         parts = path.split("/")
         out[(parts[0], parts[-2])].append(path)
     return out
+
+
+def compact_after_commit(
+    catalog: Catalog, folder: Path, settle_ms: int, written: Sequence[str]
+) -> None:
+    """Merge the small files of the months a commit wrote to. Housekeeping: the commit
+    has landed, so a failure here (a full disk, say) is logged on ``blynkbook.store``, not
+    raised; the files stay as they are, every one valid, and the next commit or
+    ``compact()`` tries again."""
+    for kind, month in months([path for path in written if path.count("/") == 2]):
+        try:
+            compact_month(catalog, folder, settle_ms, kind, month, everything=False)
+        except Exception as exc:  # noqa: BLE001 - housekeeping after a landed commit
+            log.warning("store compaction of %s %s skipped: %s", kind, month, exc)
 
 
 def compact_month(

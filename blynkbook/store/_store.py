@@ -24,7 +24,7 @@ from blynkbook.errors import InputError
 
 from ._batch import GroupCommit, Pending
 from ._catalog import Catalog, Segment, SeriesKey
-from ._compaction import compact_month, months
+from ._compaction import compact_after_commit, compact_month, months
 from ._files import read_series
 from ._info import NoStore, StoreInfo
 from ._query import _VIEWS, StoreQueries
@@ -202,8 +202,7 @@ class SeriesStore(StoreQueries):
             self._unlink(written)
             raise
         self._unlink(expired)
-        for kind, month in months([path for path in written if path.count("/") == 2]):
-            compact_month(self.catalog, self.folder, self.settle_ms, kind, month, everything=False)
+        compact_after_commit(self.catalog, self.folder, self.settle_ms, written)
 
     def group_commit(self) -> GroupCommit:
         """A committer thread for many prepared writes (see :class:`GroupCommit`)."""

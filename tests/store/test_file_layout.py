@@ -146,6 +146,27 @@ def test_packs_form_after_commits__reads_exact__and_a_cut_in_a_pack_rewrites_it(
     _engines_agree(store, expected[~gone])
 
 
+def test_a_compaction_failing_after_a_landed_commit__is_logged_not_raised__next_one_packs(
+    tmp_path: Path, small_packs: int, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    store = SeriesStore(tmp_path, server="s")
+
+    def disk_full(*args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("blynkbook.store._compaction.compact_month", disk_full)
+        for n in range(6):  # past COMPACT_AFTER small files: compaction is tried, and fails
+            _fill(store, range(n, n + 1))
+    assert "No space left on device" in caplog.text and "compaction" in caplog.text
+    assert len(store.files()) == 6  # every commit landed, nothing merged
+    _engines_agree(store, _expected(range(6)))
+    _fill(store, range(6, 7))  # the disk has room again: the next commit's compaction packs
+    assert len(store.files()) < 7
+    _engines_agree(store, _expected(range(7)))
+
+
 def test_compact__packs_every_small_settled_file__tails_stay_apart(
     tmp_path: Path, small_packs: int
 ) -> None:
