@@ -29,6 +29,7 @@ import numpy as np
 
 from blynkbook.errors import OfflineError
 from blynkbook.store import NoStore, SeriesKey, SeriesStore
+from blynkbook.store._batch import Pending
 from blynkbook.store._ranges import merge, split_months
 
 from ._fields import FAMILY_MESSAGES, family_of
@@ -107,7 +108,8 @@ def put(
 ) -> None:  # fmt: skip
     """Record that ``[a, b]`` (ms) of ``ids`` (None: every id) of ``tuid`` holds exactly
     ``messages``: each id's header and body series are replaced over the range (series
-    known from earlier fetches but absent now are emptied there)."""
+    known from earlier fetches but absent now are emptied there), all in one commit (one
+    file, one transaction: a crash keeps all of the range or none of it)."""
     by_id: dict[int, list[Message]] = defaultdict(list)
     for message in messages:
         tsm_id, ts = message.get("tsmId"), message.get("tsmTs")
@@ -115,13 +117,15 @@ def put(
             by_id[tsm_id].append(message)
     known = store.series_of(KIND, tuid)
     wanted = set(by_id) | set(ids if ids is not None else _ids_held(known, tuid))
+    writes: list[Pending] = []
     for tsm_id in sorted(wanted):
         batch = sorted(by_id.get(tsm_id, []), key=lambda m: m["tsmTs"])
         batch = [m for i, m in enumerate(batch) if i == 0 or m["tsmTs"] != batch[i - 1]["tsmTs"]]
-        _put_id(store, tuid, tsm_id, batch, known, a, b, now_ms)
+        writes += _id_writes(store, tuid, tsm_id, batch, known, a, b, now_ms)
     if ids is None:
         empty = np.empty(0, np.int64), np.empty(0, np.float64)
-        store.put(coverage_keys(tuid, None)[0], a, b, *empty, fetched_at=now_ms)
+        writes.append(store.prepare(coverage_keys(tuid, None)[0], a, b, *empty, fetched_at=now_ms))
+    store.commit(writes)
 
 
 def _ids_held(known: Sequence[SeriesKey], tuid: str) -> list[int]:
@@ -130,10 +134,12 @@ def _ids_held(known: Sequence[SeriesKey], tuid: str) -> list[int]:
     return sorted(held | set(FAMILY_MESSAGES.get(family_of(tuid), ())))
 
 
-def _put_id(
+def _id_writes(
     store: SeriesStore, tuid: str, tsm_id: int, batch: Sequence[Message],
     known: Sequence[SeriesKey], a: int, b: int, now_ms: int,
-) -> None:  # fmt: skip
+) -> list[Pending]:  # fmt: skip
+    """The prepared writes of one message id's series over ``[a, b]``: bodies, then the
+    header (the coverage)."""
     times = np.asarray([int(m["tsmTs"]) * 1000 for m in batch], np.int64)
     texts = {k: v for m in batch for k, v in m.items() if k not in _STRUCTURE and _text(v)}
     old = {k.stream: k.label for k in known}
@@ -144,15 +150,17 @@ def _put_id(
             if key not in _STRUCTURE and _number(value) is not None:
                 columns[key].append(row)
     prefix = f"{tsm_id}/"
+    writes = []
     stale = {s[len(prefix) :] for s in old if s.startswith(prefix)} - set(columns)
     for key in sorted(columns.keys() | stale):
         rows = columns.get(key, [])
         values = np.asarray([_number(batch[r][key]) for r in rows], np.float64)
         body = SeriesKey(KIND, tuid, prefix + key, old.get(prefix + key, _field_of(tsm_id, key)))
-        store.put(body, a, b, times[rows], values, fetched_at=now_ms)
-    # the header (the coverage) last: a crash before it leaves the range to be fetched again
+        writes.append(store.prepare(body, a, b, times[rows], values, fetched_at=now_ms))
     events = np.asarray([_number(m.get("tsmEv")) or 0.0 for m in batch], np.float64)
-    store.put(_header(tuid, tsm_id, label), a, b, times, events, fetched_at=now_ms)
+    writes.append(store.prepare(_header(tuid, tsm_id, label), a, b, times, events,
+                                fetched_at=now_ms))  # fmt: skip
+    return writes
 
 
 def _field_of(tsm_id: int, key: str) -> str:

@@ -64,7 +64,9 @@ def test_gaps_only__a_rerun_asks_one_page_a_thing__same_frames(
     assert len(spy.take()) >= 4 * len(things)  # 2-day windows: every one of them once
     pd.testing.assert_frame_equal(first, plain.messages(things, start="-7d"), check_flags=False)
     sim.clock.advance(10 * MINUTE)
+    files = set(stored.store.files("thingsee"))
     again = stored.messages(things, start="-7d")
+    assert len(set(stored.store.files("thingsee")) - files) <= 2 * len(things)  # a commit a thing
     pages = spy.take()
     assert sorted(t for t, _, _ in pages) == sorted(things)  # one tail page a thing
     assert all(hi - lo <= 70 * MINUTE for _, lo, hi in pages)  # the settle hour + 10 min
