@@ -44,7 +44,8 @@ from remote_sim import RemoteSim
 
 import blynkbook
 from blynkbook.blynk import Blynk
-from blynkbook.blynk._stored import _frame, series_key
+from blynkbook.blynk._stored import series_key
+from blynkbook.blynk.history import frame_of
 from blynkbook.sim.blynk import BlynkSim
 from blynkbook.store import SeriesStore, open_store
 from blynkbook.transport import Credentials, OAuth2ClientCredentials, Session
@@ -119,7 +120,7 @@ def measure_rerun() -> dict[str, Any]:
             series = again._history_series(devices, LABELS)
             lo = int(fresh.index.min().value // 1_000_000)
             keys = [series_key(s) for s in series]
-            reads = [timed(lambda: _frame(series, store.read(keys, lo, now[0])))[0]
+            reads = [timed(lambda: frame_of(series, [[p] for p in store.read(keys, lo, now[0])]))[0]
                      for _ in range(3)]  # fmt: skip
     read = min(reads)
     return {

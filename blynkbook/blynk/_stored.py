@@ -33,7 +33,6 @@ from .history import (
     Ints,
     Job,
     Series,
-    _assemble,
     _ordered,
     _Page,
     _partial,
@@ -41,7 +40,7 @@ from .history import (
     _remaining_pages,
     _stopped,
     decode_history_page,
-    empty_history,
+    frame_of,
 )
 
 __all__ = ["PULL_SPEC", "fill_store", "read_history", "series_key"]
@@ -83,27 +82,34 @@ def read_history(
     cache: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The frame ``history.pull`` gives, answered from ``store``; only what the store lacks
-    (or must re-check) is fetched, and stored before it is read back. ``cache``: the
-    options sent with every page (those that keep pages out of the response cache)."""
+    (or must re-check) is fetched. ``cache``: the options sent with every page (those that
+    keep pages out of the response cache).
+
+    Three things overlap: one thread reads from the store what the plan leaves alone, the
+    pages come in on the session's threads (each complete series' files written on a
+    writer thread meanwhile), and the frame is built from the stored and the fetched
+    points (held in memory, not read back) while the last files are written. Everything
+    fetched goes into the catalog in one transaction before the frame is returned."""
     keys = [series_key(s) for s in series]
     if store.offline:
         _check_recorded(store, series, keys, from_ms, to_ms)
     plans = store.plan(keys, from_ms, to_ms, now_ms=now_ms, refresh=refresh)
-    replies: list[Any] = []
-    failed: list[tuple[Job, Failed]] = []
-    total = 0
     if not any(plans):
-        points = store.read(keys, from_ms, to_ms)
-    else:  # what the plan leaves alone is read while the rest is fetched
-        kept = [subtract((from_ms, to_ms), ranges) for ranges in plans]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blynkbook-read") as pool:
-            early = pool.submit(store.read_ranges, keys, kept)
-            replies, failed, total = _fetch_into(
-                session, store, series, keys, plans, now_ms=now_ms, progress=progress,
-                cache=cache,
-            )  # fmt: skip
-            points = _combined(early.result(), store.read_ranges(keys, plans))
-    frame = _frame(series, points)
+        frame = frame_of(series, [[p] for p in store.read(keys, from_ms, to_ms)])
+        return with_meta(frame, [_StoreReply()], source=source)
+    kept = [subtract((from_ms, to_ms), ranges) for ranges in plans]
+    fetch = _Fetch(session, store, series, keys, plans, now_ms=now_ms, progress=progress,
+                   cache=cache)  # fmt: skip
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blynkbook-read") as pool:
+        early = pool.submit(store.read_ranges, keys, kept)
+        try:
+            replies, failed, total = fetch.run()
+            stored = early.result()
+            frame = frame_of(
+                series, [[old, *new] for old, new in zip(stored, fetch.points(), strict=True)]
+            )
+        finally:  # what came is stored, even when the read stops half-way
+            fetch.commit()
     frame = with_meta(frame, replies or [_StoreReply()], source=source, warn=not failed)
     if failed:  # what came is stored; the error says what did not, as history.pull does
         raise _partial(frame, failed, total, source)
@@ -128,38 +134,48 @@ def _iso(ms: int) -> str:
     return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
 
 
-def _fetch_into(
-    session: Session,
-    store: SeriesStore,
-    series: Sequence[Series],
-    keys: Sequence[SeriesKey],
-    plans: Sequence[Sequence[Range]],
-    *,
-    now_ms: int,
-    progress: bool | None,
-    cache: Mapping[str, Any] | None,
-) -> tuple[list[Any], list[tuple[Job, Failed]], int]:
-    """Fetch every planned range (all series sharing a range together, pages fanned out
-    as ``history.pull`` does). A series' files are written on a writer thread as soon as
-    its last page is in (while the other pages are still on their way); all of them go
-    into the catalog in one transaction at the end."""
-    by_range: dict[Range, list[int]] = defaultdict(list)
-    for position, ranges in enumerate(plans):
-        for piece in ranges:
-            by_range[piece].append(position)
-    bar = _Progress(progress, "history")
-    failed: list[tuple[Job, Failed]] = []
-    total = 0
-    with ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="blynkbook-store") as pool:
-        writes: list[_RangeWrites] = []
+class _Fetch:
+    """Every planned range of one ``history()`` read: all series sharing a range fetched
+    together (pages fanned out as ``history.pull`` does). A series' files are written on
+    a writer thread as soon as its last page is in, while the other pages are still on
+    their way; :meth:`commit` puts all of them into the catalog in one transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        store: SeriesStore,
+        series: Sequence[Series],
+        keys: Sequence[SeriesKey],
+        plans: Sequence[Sequence[Range]],
+        *,
+        now_ms: int,
+        progress: bool | None,
+        cache: Mapping[str, Any] | None,
+    ) -> None:
+        self.session, self.store, self.series, self.keys = session, store, series, keys
+        self.now_ms, self.progress, self.cache = now_ms, progress, cache
+        self.by_range: dict[Range, list[int]] = defaultdict(list)
+        for position, ranges in enumerate(plans):
+            for piece in ranges:
+                self.by_range[piece].append(position)
+        self.pool = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="blynkbook-store")
+        self.writes: list[_RangeWrites] = []
+
+    def run(self) -> tuple[list[_Page], list[tuple[Job, Failed]], int]:
+        """Fetch the ranges in time order (stopping at the first that loses a page: a re-run
+        asks for the rest); returns the pages, those that failed, and how many were asked."""
+        bar = _Progress(self.progress, "history")
+        failed: list[tuple[Job, Failed]] = []
+        total = 0
         try:
-            with session.pull():
-                for (lo, hi), positions in sorted(by_range.items()):
-                    wanted = [series[p] for p in positions]
-                    done = _RangeWrites(store, pool, wanted, [keys[p] for p in positions],
-                                        lo, hi, now_ms)  # fmt: skip
-                    writes.append(done)
-                    reader = _StoringReader(session, lo, hi, bar, cache, done.arrived)
+            with self.session.pull():
+                for (lo, hi), positions in sorted(self.by_range.items()):
+                    wanted = [self.series[p] for p in positions]
+                    done = _RangeWrites(self.store, self.pool, wanted,
+                                        [self.keys[p] for p in positions], lo, hi,
+                                        self.now_ms)  # fmt: skip
+                    self.writes.append(done)
+                    reader = _StoringReader(self.session, lo, hi, bar, self.cache, done.arrived)
                     first = reader.read([(s, 0) for s in wanted])
                     jobs = _remaining_pages(wanted, first)
                     stopped = _stopped(first)
@@ -169,11 +185,24 @@ def _fetch_into(
                                 *zip(jobs, rest, strict=True)]  # fmt: skip
                     failed += [(job, got) for job, got in outcomes if isinstance(got, Failed)]
                     if failed:
-                        break  # the rest stays unfetched: a re-run asks for it
-        finally:  # what came is stored, even when the read stops half-way
+                        break
+        finally:
             bar.close()
-            store.commit([write for done in writes for write in done.results()])
-    return [page for done in writes for page in done.replies], failed, total
+        return [page for done in self.writes for page in done.replies], failed, total
+
+    def points(self) -> list[list[tuple[Ints, Floats]]]:
+        """Per series, the points fetched of each of its complete ranges, in time order."""
+        return [
+            [done.points[one] for done in self.writes if one in done.points] for one in self.series
+        ]
+
+    def commit(self) -> None:
+        """Wait for the files being written, then put them all into the catalog."""
+        try:
+            pending = [write for done in self.writes for write in done.results()]
+        finally:
+            self.pool.shutdown(wait=True)
+        self.store.commit(pending)
 
 
 _WRITERS = 2  # threads writing segment files while pages arrive (pyarrow releases the GIL)
@@ -208,8 +237,9 @@ class _StoringReader(_Reader):
 
 
 class _RangeWrites:
-    """The series of one planned range: their pages as they arrive (from any thread), and
-    each complete series' files written on ``pool``."""
+    """The series of one planned range: their pages as they arrive (from any thread); each
+    complete series' points (ascending, inside the range: what the store holds of it once
+    committed) and its files, written on ``pool``."""
 
     def __init__(
         self,
@@ -224,6 +254,7 @@ class _RangeWrites:
         self.store, self.pool, self.lo, self.hi, self.now_ms = store, pool, lo, hi, now_ms
         self.keys = dict(zip(series, keys, strict=True))
         self.pages: dict[Series, dict[int, _Page]] = defaultdict(dict)
+        self.points: dict[Series, tuple[Ints, Floats]] = {}
         self.futures: list[Future[Pending]] = []
         self.replies: list[_Page] = []
         self._lock = threading.Lock()
@@ -237,42 +268,19 @@ class _RangeWrites:
                 return
             pages = [got[n] for n in sorted(got)]
             self.replies.extend(pages)
-            self.futures.append(self.pool.submit(self._prepare, one, pages))
-
-    def _prepare(self, one: Series, pages: Sequence[_Page]) -> Pending:
         times, values = _ordered(
             np.concatenate([p.times for p in pages]), np.concatenate([p.values for p in pages])
         )
-        return self.store.prepare(self.keys[one], self.lo, self.hi, times, values,
-                                  fetched_at=self.now_ms)  # fmt: skip
+        a, b = np.searchsorted(times, [self.lo, self.hi + 1])
+        written = self.pool.submit(self.store.prepare, self.keys[one], self.lo, self.hi, times,
+                                   values, fetched_at=self.now_ms)  # fmt: skip
+        with self._lock:
+            self.points[one] = times[a:b], values[a:b]
+            self.futures.append(written)
 
     def results(self) -> list[Pending]:
         """The prepared writes (waiting for those still being written)."""
         return [future.result() for future in self.futures]
-
-
-def _combined(
-    first: Sequence[tuple[Ints, Floats]], second: Sequence[tuple[Ints, Floats]]
-) -> list[tuple[Ints, Floats]]:
-    """Per series, the points of two disjoint sets of ranges, ascending by time."""
-    out = []
-    for (t1, v1), (t2, v2) in zip(first, second, strict=True):
-        times, values = np.concatenate([t1, t2]), np.concatenate([v1, v2])
-        order = np.argsort(times, kind="stable")
-        out.append((times[order], values[order]))
-    return out
-
-
-def _frame(series: Sequence[Series], points: Sequence[tuple[Ints, Floats]]) -> pd.DataFrame:
-    if not series:
-        return empty_history()
-    ordered = [_ordered(t, v) for t, v in points]
-    return _assemble(
-        series,
-        np.concatenate([t for t, _ in ordered]),
-        np.concatenate([v for _, v in ordered]),
-        [t.size for t, _ in ordered],
-    )
 
 
 # cloud.pull() ------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from blynkbook import contract
-from blynkbook._frames import TIME_DTYPE
 from blynkbook._provenance import with_meta
 from blynkbook.errors import BlynkbookError, PartialReadError
 from blynkbook.transport import Failed, ProgressBar, Reply, Session
@@ -143,17 +142,17 @@ def empty_history() -> pd.DataFrame:
 def _assemble(
     series: Sequence[Series], times: Ints, values: Floats, counts: Sequence[int]
 ) -> pd.DataFrame:
-    index = pd.DatetimeIndex(times.astype("datetime64[ms]"), name="time").tz_localize("UTC")
+    """The frame of ``times``/``values`` (``counts[i]`` points of ``series[i]`` in turn),
+    sharing their memory (callers hand over fresh arrays: no further copy of a million
+    points)."""
+    index = pd.DatetimeIndex(times.view("datetime64[ms]"), name="time").tz_localize("UTC")
     device_ids = np.repeat(np.asarray([s.device_id for s in series], dtype=np.int64), counts)
-    frame = pd.DataFrame(
-        {
-            "device_id": device_ids,
-            "datastream": _repeated_labels([s.label for s in series], counts),
-            "value": values,
-        },
-        index=index.astype(TIME_DTYPE),
-    )
-    return frame
+    columns = {
+        "device_id": device_ids,
+        "datastream": _repeated_labels([s.label for s in series], counts),
+        "value": values,
+    }
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def _repeated_labels(labels: Sequence[str], counts: Sequence[int]) -> Any:
@@ -173,6 +172,41 @@ def _ordered(times: Ints, values: Floats) -> tuple[Ints, Floats]:
         return times, values
     unique, first = np.unique(times, return_index=True)
     return unique, values[first]
+
+
+def frame_of(
+    series: Sequence[Series], parts: Sequence[Sequence[tuple[Ints, Floats]]]
+) -> pd.DataFrame:
+    """The history frame of ``series``, each given as parts of its points (disjoint time
+    ranges, each ascending): one concatenation into the frame's columns; only a series
+    whose parts are out of order is sorted."""
+    if not series:
+        return empty_history()
+    counts = np.asarray([sum(t.size for t, _ in one) for one in parts], np.int64)
+    flat = [part for one in parts for part in one]
+    times = np.concatenate([t for t, _ in flat]) if flat else np.empty(0, np.int64)
+    values = np.concatenate([v for _, v in flat]) if flat else np.empty(0, np.float64)
+    times, values, counts = _in_order(times, values, counts)
+    return _assemble(series, times, values, counts.tolist())
+
+
+def _in_order(times: Ints, values: Floats, counts: Ints) -> tuple[Ints, Floats, Ints]:
+    """Each series' run of points ascending with no repeated time (one pass over the
+    times; a series that is not is put in order by :func:`_ordered`)."""
+    if times.size < 2:
+        return times, values, counts
+    rising = np.diff(times) > 0
+    ends = np.cumsum(counts)
+    rising[ends[(ends > 0) & (ends < times.size)] - 1] = True  # a new series starts
+    if bool(rising.all()):
+        return times, values, counts
+    starts = ends - counts
+    ordered = [_ordered(times[a:b], values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return (
+        np.concatenate([t for t, _ in ordered]),
+        np.concatenate([v for _, v in ordered]),
+        np.asarray([t.size for t, _ in ordered], np.int64),
+    )
 
 
 Job = tuple[Series, int]  # a series and a page number
