@@ -15,6 +15,7 @@ from blynkbook.store import SeriesStore
 
 from . import _stored, history
 from ._checks import datastream_names
+from ._names import resolve_datastream
 from ._schema import SchemaMemo
 from .history import HISTORY_PATH, Series
 
@@ -23,18 +24,20 @@ class HistoryCalls(SchemaMemo):
     """The history reads: ``history`` (a frame) and ``pull`` (into the series store)."""
 
     def _series(self, ids: Sequence[int], names: Sequence[Any]) -> list[history.Series]:
+        """The series of ``ids`` × ``names``; each name is resolved once a schema (the
+        devices of one template share theirs), not once a device."""
         self._learn_templates(ids)
         found: dict[tuple[int, int], history.Series] = {}
+        resolved: dict[tuple[int, int], tuple[pd.DataFrame, int, str]] = {}
         for device_id in ids:
-            for name in names:
-                row = self._resolve(device_id, name)
-                if not bool(row["history"]):
-                    raise InputError(
-                        f"datastream {row['label']!r} of device {device_id} is of type "
-                        f"{row['type']} and keeps no history (only numeric datastreams do)"
-                    )
-                key = (device_id, int(row["datastream_id"]))
-                found[key] = history.Series(device_id, key[1], str(row["label"]))
+            schema = self._schema_of(device_id)
+            for position, name in enumerate(names):
+                known = resolved.get((id(schema), position))
+                if known is None:  # the schema is kept in the value, so its id stays its own
+                    known = schema, *_history_stream(schema, name, device_id)
+                    resolved[(id(schema), position)] = known
+                _, stream, label = known
+                found[(device_id, stream)] = history.Series(device_id, stream, label)
         return sorted(found.values(), key=lambda s: (s.device_id, s.label))
 
     @reported(HISTORY_PATH)
@@ -112,3 +115,15 @@ class HistoryCalls(SchemaMemo):
             self.session, self.store, series, from_ms, to_ms, now_ms=now_ms,
             refresh=refresh, progress=show, cache=self._past_the_cache(),
         )  # fmt: skip
+
+
+def _history_stream(schema: pd.DataFrame, name: Any, device_id: int) -> tuple[int, str]:
+    """(datastream id, label) of the datastream ``name`` is in ``schema``, which must keep
+    history."""
+    row = resolve_datastream(schema, name, device_id=device_id)
+    if not bool(row["history"]):
+        raise InputError(
+            f"datastream {row['label']!r} of device {device_id} is of type "
+            f"{row['type']} and keeps no history (only numeric datastreams do)"
+        )
+    return int(row["datastream_id"]), str(row["label"])

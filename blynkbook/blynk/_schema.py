@@ -95,13 +95,17 @@ class SchemaMemo(ClientBase):
         device's own datastream list tells: exact names, types guessed from current values,
         no limits, ``inferred`` True (see :func:`~blynkbook.blynk.datastreams.infer_schema`).
         """
-        number = admin.check_device_id(device_id)
+        return self._schema_of(admin.check_device_id(device_id)).copy()
+
+    def _schema_of(self, device_id: int) -> pd.DataFrame:
+        """The remembered schema of a device itself, not a copy (callers must not change
+        it); the devices of one template share one frame."""
         if self._template_access is not False:
             try:
-                return self._template_schema(self._template_id(number)).copy()
+                return self._template_schema(self._template_id(device_id))
             except ForbiddenError:
                 self._no_template_access()
-        return self._inferred_schema(number).copy()
+        return self._inferred_schema(device_id)
 
     def _inferred_schema(self, device_id: int) -> pd.DataFrame:
         with self._lock:
@@ -121,7 +125,7 @@ class SchemaMemo(ClientBase):
             self._template_access = None
 
     def _resolve(self, device_id: int, name: Any) -> pd.Series:
-        return resolve_datastream(self.schema(device_id), name, device_id=device_id)
+        return resolve_datastream(self._schema_of(device_id), name, device_id=device_id)
 
     def _learn_templates(self, ids: Sequence[int]) -> None:
         """Look up the templates of devices this client has not seen yet, concurrently
