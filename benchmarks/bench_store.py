@@ -4,7 +4,10 @@
   datastreams, 50 ms a request), pulled once, then re-run from a new client two minutes
   later (the sim's clock advanced): history requests sent and time, against reading the
   same points from the store with no network at all (targets: ≤ 1 request a series, under
-  1 s, within 2× of the store read).
+  1 s, within 2× of the store read). Twice: as ``connect()`` builds the client (the
+  response cache answers the look-ups of the new client, as in a new kernel) and with
+  the store only (the look-ups go to the cloud). ``--concurrency`` sets their
+  ``max_concurrency``.
 * ``cold``: the same 1,000,000-point pull cold, with the store (and the response cache,
   as ``connect()`` sets them up) against no store and no cache, in one run (target: under
   1.2×).
@@ -16,7 +19,8 @@
   ``to_dask()`` on a ``distributed.LocalCluster``.
 
 Run: ``python benchmarks/bench_store.py [--points 10M 100M] [--skip-rerun] [--skip-cold]``
-(not collected by pytest; the default pull is 10M points, a few minutes). Each pull size
+(not collected by pytest; the default pull is 10M points, a few minutes; only the re-run:
+``--skip-cold --points`` with no size). Each pull size
 is best run in a process of its own (``--skip-rerun --skip-cold --points 100M``), so the
 peak RSS is that pull's. ``--keep FOLDER`` pulls into that new folder and leaves the store
 there; ``--query FOLDER`` later runs only the DuckDB and Dask daily means over it (e.g. on
@@ -76,18 +80,29 @@ def client(sim: BlynkSim, url: str, folder: Path | None, *, cache: bool = False)
 
 
 def bare_client(
-    url: str, client_id: str, secret: str, folder: Path | None, now: Callable[[], int]
+    url: str,
+    client_id: str,
+    secret: str,
+    folder: Path | None,
+    now: Callable[[], int],
+    *,
+    max_concurrency: int = 16,
 ) -> Blynk:
     """A loopback client with no response cache, a store in ``folder`` (None: none) and
     ``now`` as its clock."""
-    session = Session(url, auth=OAuth2ClientCredentials(Credentials(url, client_id, secret)))
+    auth = OAuth2ClientCredentials(Credentials(url, client_id, secret))
+    session = Session(url, auth=auth, max_concurrency=max_concurrency)
     store = open_store(folder, server=url, client_id=client_id) if folder else None
     return Blynk(session, server=url, client_id=client_id, now=now, store=store, progress=False)
 
 
-def remote_client(sim: RemoteSim, folder: Path, now: Callable[[], int]) -> Blynk:
+def remote_client(
+    sim: RemoteSim, folder: Path, now: Callable[[], int], *, max_concurrency: int = 16
+) -> Blynk:
     """A loopback client of a sim in another process, with a store in ``folder``."""
-    return bare_client(sim.url, sim.client_id, sim.client_secret, folder, now)
+    return bare_client(
+        sim.url, sim.client_id, sim.client_secret, folder, now, max_concurrency=max_concurrency
+    )
 
 
 def stations(sim: BlynkSim, count: int) -> list[int]:
@@ -96,32 +111,62 @@ def stations(sim: BlynkSim, count: int) -> list[int]:
 
 
 # re-run of a relative window --------------------------------------------------------------------
-def measure_rerun() -> dict[str, Any]:
+RERUN_CLIENTS = {  # name: whether the client has the response cache, as connect() builds it
+    "connect() (response cache + store)": True,
+    "store only (no response cache)": False,
+}
+
+
+def measure_rerun(concurrency: int = 16) -> dict[str, Any]:
     """The sim runs in its own process (``RemoteSim``), as a real cloud is not in the
-    analyst's process or GIL; the store read with no network is timed in this one."""
+    analyst's process or GIL; the store read with no network is timed in this one. Both
+    clients of :data:`RERUN_CLIENTS`, each with a store of its own, pulled cold then
+    re-run from a new client of the same kind."""
     local = BlynkSim(seed=7, now=NOW)  # the same seeded fleet: device ids, no serving
     devices = stations(local, STATIONS)
-    start = f"-{(POINTS - 1) * STEP_MS // 60_000}min"
-    with RemoteSim(now=NOW) as sim, tempfile.TemporaryDirectory() as tmp:
+    out: dict[str, Any] = {"max_concurrency": concurrency, "load average before": load_average()}
+    with RemoteSim(now=NOW) as sim:
         sim.rate_limit(rate=HISHEST_RATE, burst=HISHEST_RATE)
         sim.faults(latency=LATENCY)
-        now = [NOW_MS]
-        with remote_client(sim, Path(tmp), lambda: now[0]) as first:
-            cold, frame = timed(lambda: first.history(devices, LABELS, start=start))
-        now[0] = sim.advance(120)
-        sent = sim.stats()["by_path"].get(HISTORY, 0)
-        with remote_client(sim, Path(tmp), lambda: now[0]) as again:
-            cpu = time.process_time()
-            rerun, fresh = timed(lambda: again.history(devices, LABELS, start=start))
-            cpu = time.process_time() - cpu
-            requests = sim.stats()["by_path"].get(HISTORY, 0) - sent
-            store = again.store
-            assert isinstance(store, SeriesStore)
-            series = again._history_series(devices, LABELS)
-            lo = int(fresh.index.min().value // 1_000_000)
-            keys = [series_key(s) for s in series]
-            reads = [timed(lambda: frame_of(series, [[p] for p in store.read(keys, lo, now[0])]))[0]
-                     for _ in range(3)]  # fmt: skip
+        for name, cached in RERUN_CLIENTS.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                out[name] = _rerun(sim, devices, Path(tmp), cached=cached, concurrency=concurrency)
+    out["load average after"] = load_average()
+    return out
+
+
+def _rerun(
+    sim: RemoteSim, devices: list[int], folder: Path, *, cached: bool, concurrency: int
+) -> dict[str, Any]:
+    start = f"-{(POINTS - 1) * STEP_MS // 60_000}min"
+    now = [sim.advance(0)]
+
+    def new_client() -> Blynk:
+        if not cached:
+            return remote_client(sim, folder, lambda: now[0], max_concurrency=concurrency)
+        cloud = blynkbook.connect(server=sim.url, client_id=sim.client_id,
+                                  client_secret=sim.client_secret, store=folder,
+                                  cache=folder / "responses.sqlite", progress=False,
+                                  max_concurrency=concurrency)  # fmt: skip
+        cloud._now = lambda: now[0]
+        return cloud
+
+    with new_client() as first:
+        cold, frame = timed(lambda: first.history(devices, LABELS, start=start))
+    now[0] = sim.advance(120)
+    sent = sim.stats()["by_path"].get(HISTORY, 0)
+    with new_client() as again:
+        cpu = time.process_time()
+        rerun, fresh = timed(lambda: again.history(devices, LABELS, start=start))
+        cpu = time.process_time() - cpu
+        requests = sim.stats()["by_path"].get(HISTORY, 0) - sent
+        store = again.store
+        assert isinstance(store, SeriesStore)
+        series = again._history_series(devices, LABELS)
+        lo = int(fresh.index.min().value // 1_000_000)
+        keys = [series_key(s) for s in series]
+        reads = [timed(lambda: frame_of(series, [[p] for p in store.read(keys, lo, now[0])]))[0]
+                 for _ in range(3)]  # fmt: skip
     read = min(reads)
     return {
         "points": len(fresh),
@@ -319,6 +364,8 @@ def main(argv: list[str]) -> int:
                         help="pull sizes (10M, 100M, ...); none: no pull")  # fmt: skip
     parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="max_concurrency of the re-run's clients (default 16)")  # fmt: skip
     parser.add_argument("--dask-workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="pull into this (new) folder and keep it")
     parser.add_argument("--query", type=Path, help="only the daily means over a kept store")
@@ -334,7 +381,7 @@ def main(argv: list[str]) -> int:
     if args.keep is not None and (len(args.points) != 1 or any(args.keep.glob("*"))):
         raise SystemExit(f"--keep {args.keep}: give one --points size and a new or empty folder")
     if not args.skip_rerun:
-        reports["rerun"] = measure_rerun()
+        reports["rerun"] = measure_rerun(args.concurrency)
         _show("re-run of a relative window", reports["rerun"])
     if not args.skip_cold:
         reports["cold"] = measure_cold()
@@ -355,7 +402,10 @@ def _show(title: str, report: dict[str, Any]) -> None:
     print(f"\n{title}")
     width = max(len(k) for k in report)
     for key, value in report.items():
-        print(f"  {key:<{width}}  {value}")
+        if isinstance(value, dict):
+            _show(f"  {key}", {f"  {k}": v for k, v in value.items()})
+        else:
+            print(f"  {key:<{width}}  {value}")
     sys.stdout.flush()
 
 
