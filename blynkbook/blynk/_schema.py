@@ -27,6 +27,7 @@ class SchemaMemo(ClientBase):
     _template_of: dict[int, int]
     _schemas: dict[int, pd.DataFrame]
     _device_schemas: dict[int, pd.DataFrame]  # inferred, per device
+    _claimed: set[int]  # templates whose schema a look-up is reading
     _template_access: bool | None  # None: not known yet
 
     @property
@@ -122,6 +123,7 @@ class SchemaMemo(ClientBase):
         """Drop the remembered device → template map, schemas and what this client may read."""
         with self._lock:
             self._template_of, self._schemas, self._device_schemas = {}, {}, {}
+            self._claimed = set()
             self._template_access = None
 
     def _resolve(self, device_id: int, name: Any) -> pd.Series:
@@ -139,4 +141,17 @@ class SchemaMemo(ClientBase):
         with self._lock:
             unknown = [d for d in dict.fromkeys(ids) if d not in self._template_of]
         if len(unknown) > 1:
-            self.session.map(self._template_id, unknown)
+            self.session.map(self._learn_device, unknown)
+
+    def _learn_device(self, device_id: int) -> None:
+        """A device's template id and, for the first device of a template not known yet,
+        that template's schema, read while the other devices' look-ups are on their way."""
+        template_id = self._template_id(device_id)
+        with self._lock:
+            first = template_id not in self._schemas and template_id not in self._claimed
+            self._claimed.add(template_id)
+        if first and self._template_access is not False:
+            try:
+                self._template_schema(template_id)
+            except ForbiddenError:
+                self._no_template_access()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import numpy as np
@@ -382,6 +383,28 @@ def test_history__a_fresh_client_looks_templates_up_concurrently(
     fanned.clear()
     cloud.history(stations[:4], "Temperature", "-2h", progress=False)
     assert all(batch != stations[:4] for batch in fanned)  # known now: no lookups
+
+
+def test_history__a_template_schema_is_read_once_inside_the_look_up_fan_out(
+    cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first device of a template reads that template's schema on its look-up thread
+    (not after every baseInfo is in); the other devices of the template do not read it."""
+    stations = sorted(
+        d.id for d in sim.world.iter_devices() if d.template.name == "Weather Station"
+    )[:6]
+    on_threads: list[str] = []
+    real = cloud._template_schema
+
+    def spy(template_id: int) -> Any:
+        on_threads.append(threading.current_thread().name)
+        return real(template_id)
+
+    monkeypatch.setattr(cloud, "_template_schema", spy)
+    before = sim.requests_by_path["/api/v1/organization/template/datastreams"]
+    cloud.history(stations, "Temperature", "-2h", progress=False)
+    assert sim.requests_by_path["/api/v1/organization/template/datastreams"] - before == 1
+    assert on_threads[0].startswith("blynkbook")  # a fan-out thread, not the caller's
 
 
 def _fail_after_first_send(cloud: Blynk, sim: BlynkSim, monkeypatch: pytest.MonkeyPatch) -> None:
