@@ -85,11 +85,12 @@ def read_history(
     (or must re-check) is fetched. ``cache``: the options sent with every page (those that
     keep pages out of the response cache).
 
-    Three things overlap: one thread reads from the store what the plan leaves alone, the
-    pages come in on the session's threads (each complete series' files written on a
-    writer thread meanwhile), and the frame is built from the stored and the fetched
-    points (held in memory, not read back) while the last files are written. Everything
-    fetched goes into the catalog in one transaction before the frame is returned."""
+    Three things overlap: one thread reads from the store what the plan leaves alone
+    while the pages come in on the session's threads (each complete series prepared for
+    the store as its last page arrives); then that thread commits the fetched points
+    (writing their files) while this one builds the frame from the stored and the fetched
+    points (held in memory, not read back). The commit is over before the frame is
+    returned."""
     keys = [series_key(s) for s in series]
     if store.offline:
         _check_recorded(store, series, keys, from_ms, to_ms)
@@ -102,14 +103,19 @@ def read_history(
                    cache=cache)  # fmt: skip
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blynkbook-read") as pool:
         early = pool.submit(store.read_ranges, keys, kept)
+        committed: Future[None] | None = None
         try:
             replies, failed, total = fetch.run()
             stored = early.result()
+            committed = pool.submit(fetch.commit)
             frame = frame_of(
                 series, [[old, *new] for old, new in zip(stored, fetch.points(), strict=True)]
             )
         finally:  # what came is stored, even when the read stops half-way
-            fetch.commit()
+            if committed is None:
+                fetch.commit()
+            else:
+                committed.result()
     frame = with_meta(frame, replies or [_StoreReply()], source=source, warn=not failed)
     if failed:  # what came is stored; the error says what did not, as history.pull does
         raise _partial(frame, failed, total, source)
@@ -136,9 +142,10 @@ def _iso(ms: int) -> str:
 
 class _Fetch:
     """Every planned range of one ``history()`` read: all series sharing a range fetched
-    together (pages fanned out as ``history.pull`` does). A series' files are written on
-    a writer thread as soon as its last page is in, while the other pages are still on
-    their way; :meth:`commit` puts all of them into the catalog in one transaction."""
+    together (pages fanned out as ``history.pull`` does). A series is prepared for the
+    store (cheap: its points stay in memory) as soon as its last page is in, on the
+    thread that fetched it; :meth:`commit` writes the files of all of them and puts them
+    into the catalog in one transaction."""
 
     def __init__(
         self,
@@ -158,7 +165,6 @@ class _Fetch:
         for position, ranges in enumerate(plans):
             for piece in ranges:
                 self.by_range[piece].append(position)
-        self.pool = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="blynkbook-store")
         self.writes: list[_RangeWrites] = []
 
     def run(self) -> tuple[list[_Page], list[tuple[Job, Failed]], int]:
@@ -171,9 +177,8 @@ class _Fetch:
             with self.session.pull():
                 for (lo, hi), positions in sorted(self.by_range.items()):
                     wanted = [self.series[p] for p in positions]
-                    done = _RangeWrites(self.store, self.pool, wanted,
-                                        [self.keys[p] for p in positions], lo, hi,
-                                        self.now_ms)  # fmt: skip
+                    done = _RangeWrites(self.store, wanted, [self.keys[p] for p in positions],
+                                        lo, hi, self.now_ms)  # fmt: skip
                     self.writes.append(done)
                     reader = _StoringReader(self.session, lo, hi, bar, self.cache, done.arrived)
                     first = reader.read([(s, 0) for s in wanted])
@@ -197,15 +202,8 @@ class _Fetch:
         ]
 
     def commit(self) -> None:
-        """Wait for the files being written, then put them all into the catalog."""
-        try:
-            pending = [write for done in self.writes for write in done.results()]
-        finally:
-            self.pool.shutdown(wait=True)
-        self.store.commit(pending)
-
-
-_WRITERS = 2  # threads writing segment files while pages arrive (pyarrow releases the GIL)
+        """Write the files of every complete series and put them into the catalog."""
+        self.store.commit([write for done in self.writes for write in done.prepared])
 
 
 class _StoringReader(_Reader):
@@ -239,23 +237,22 @@ class _StoringReader(_Reader):
 class _RangeWrites:
     """The series of one planned range: their pages as they arrive (from any thread); each
     complete series' points (ascending, inside the range: what the store holds of it once
-    committed) and its files, written on ``pool``."""
+    committed), prepared for the store."""
 
     def __init__(
         self,
         store: SeriesStore,
-        pool: ThreadPoolExecutor,
         series: Sequence[Series],
         keys: Sequence[SeriesKey],
         lo: int,
         hi: int,
         now_ms: int,
     ) -> None:
-        self.store, self.pool, self.lo, self.hi, self.now_ms = store, pool, lo, hi, now_ms
+        self.store, self.lo, self.hi, self.now_ms = store, lo, hi, now_ms
         self.keys = dict(zip(series, keys, strict=True))
         self.pages: dict[Series, dict[int, _Page]] = defaultdict(dict)
         self.points: dict[Series, tuple[Ints, Floats]] = {}
-        self.futures: list[Future[Pending]] = []
+        self.prepared: list[Pending] = []
         self.replies: list[_Page] = []
         self._lock = threading.Lock()
 
@@ -272,15 +269,11 @@ class _RangeWrites:
             np.concatenate([p.times for p in pages]), np.concatenate([p.values for p in pages])
         )
         a, b = np.searchsorted(times, [self.lo, self.hi + 1])
-        written = self.pool.submit(self.store.prepare, self.keys[one], self.lo, self.hi, times,
-                                   values, fetched_at=self.now_ms)  # fmt: skip
+        write = self.store.prepare(self.keys[one], self.lo, self.hi, times, values,
+                                   fetched_at=self.now_ms)  # fmt: skip
         with self._lock:
             self.points[one] = times[a:b], values[a:b]
-            self.futures.append(written)
-
-    def results(self) -> list[Pending]:
-        """The prepared writes (waiting for those still being written)."""
-        return [future.result() for future in self.futures]
+            self.prepared.append(write)
 
 
 # cloud.pull() ------------------------------------------------------------------------------------
