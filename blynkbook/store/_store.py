@@ -24,7 +24,7 @@ from blynkbook.errors import InputError
 
 from ._batch import GroupCommit, Pending
 from ._catalog import Catalog, Segment, SeriesKey
-from ._compaction import compact_after_commit, compact_month, months
+from ._compaction import CompactionTrigger, compact_after_commit, compact_month, months
 from ._files import read_series
 from ._info import NoStore, StoreInfo
 from ._query import _VIEWS, StoreQueries
@@ -86,6 +86,7 @@ class SeriesStore(StoreQueries):
         self._open_lock = threading.Lock()
         self._duck: DuckDBPyConnection | None = None
         self._duck_lock = threading.Lock()
+        self._trigger = CompactionTrigger()
 
     @property
     def catalog(self) -> Catalog:
@@ -202,7 +203,7 @@ class SeriesStore(StoreQueries):
             self._unlink(written)
             raise
         self._unlink(expired)
-        compact_after_commit(self.catalog, self.folder, self.settle_ms, written)
+        compact_after_commit(self.catalog, self.folder, self.settle_ms, written, self._trigger)
 
     def group_commit(self) -> GroupCommit:
         """A committer thread for many prepared writes (see :class:`GroupCommit`)."""

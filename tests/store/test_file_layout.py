@@ -14,6 +14,7 @@ import pytest
 from storekit import HOUR_MS, NOW_MS
 
 from blynkbook.store import SeriesKey, SeriesStore
+from blynkbook.store._compaction import CompactionTrigger
 from blynkbook.store._files import month_label, points_table
 
 LO = NOW_MS - 30 * HOUR_MS  # settled (settle is one hour), one month
@@ -131,7 +132,8 @@ def test_packs_form_after_commits__reads_exact__and_a_cut_in_a_pack_rewrites_it(
     size = _points(0)[0].size  # 151 points a series
     for n in range(12):
         _fill(store, range(n, n + 1))
-        assert len(store.files()) <= 3 + 12 * size // small_packs  # never more than K small
+        # at most 2K small: K at a look, and K more written before the next look
+        assert len(store.files()) <= 2 * 3 + 12 * size // small_packs
     rows = [pq.ParquetFile(p).metadata.num_rows for p in store.files()]
     assert sum(rows) == 12 * size and max(rows) <= small_packs and len(rows) < 12
     _engines_agree(store, _expected(range(12)))
@@ -165,6 +167,19 @@ def test_a_compaction_failing_after_a_landed_commit__is_logged_not_raised__next_
     _fill(store, range(6, 7))  # the disk has room again: the next commit's compaction packs
     assert len(store.files()) < 7
     _engines_agree(store, _expected(range(7)))
+
+
+def test_compaction_trigger__looks_on_the_first_commit_to_a_month__then_every_k_files(
+    small_packs: int,
+) -> None:
+    trigger = CompactionTrigger()  # COMPACT_AFTER is 3 here
+    one = ["blynk/2026-11/a.parquet"]
+    assert trigger.due(one) == [("blynk", "2026-11")]  # a new process looks at once
+    assert trigger.due(one) == [] and trigger.due(one) == []
+    assert trigger.due(one) == [("blynk", "2026-11")]  # the third file since the look
+    both = ["blynk/2026-10/b.parquet", "blynk/2026-11/c.parquet", "thingsee/2026-11/d.parquet"]
+    assert trigger.due(both) == [("blynk", "2026-10"), ("thingsee", "2026-11")]
+    assert trigger.due(["blynk/1/2/2026-11/old.parquet"]) == []  # the old layout: compact()
 
 
 def test_compact__packs_every_small_settled_file__tails_stay_apart(
