@@ -39,7 +39,8 @@ __all__ = [
     "read_frame",
     "read_series",
     "read_table",
-    "series_mask",
+    "rows_within",
+    "series_runs",
     "write_table",
 ]
 
@@ -154,18 +155,6 @@ def read_table(path: Path) -> pa.Table:
     return pq.ParquetFile(path).read()
 
 
-def series_mask(table: pa.Table, key: SeriesKey) -> npt.NDArray[np.bool_]:
-    """Which rows of ``table`` belong to ``key``'s series."""
-    import pyarrow.compute as pc
-
-    first, second = series_id_values(key)
-    names = COLUMNS[key.kind]
-    mask = pc.and_(
-        pc.equal(table.column(names[0]), first), pc.equal(table.column(names[1]), second)
-    )
-    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def times_of(table: pa.Table) -> Ints:
     import pyarrow as pa
 
@@ -193,23 +182,21 @@ def read_series(
     )
     table = pq.read_table(path, columns=[first, second, "time", "value"], filters=where)
     times, values = times_of(table), np.asarray(table.column("value").to_numpy(), np.float64)
-    runs = _runs(table.column(first).to_numpy(zero_copy_only=False),
-                 table.column(second).to_numpy(zero_copy_only=False))  # fmt: skip
+    runs = series_runs(table, kind)
     out = []
     for (a, b), (_key, w_lo, w_hi) in zip(ids, wanted, strict=True):
-        picked = []
-        for start, end in runs.get((a, b), []):
-            i = start + int(np.searchsorted(times[start:end], w_lo, "left"))
-            j = start + int(np.searchsorted(times[start:end], w_hi, "right"))
-            picked.append(np.arange(i, j))
-        at = np.concatenate(picked) if picked else np.empty(0, np.int64)
+        spans = rows_within(times, runs.get((a, b), []), w_lo, w_hi)
+        at = np.concatenate([np.arange(i, j) for i, j in spans]) if spans else np.empty(0, np.int64)
         out.append((times[at], values[at]))
     return out
 
 
-def _runs(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> dict[Any, list[tuple[int, int]]]:
-    """Where each series' rows lie: (first, second) → [(start, end)], rows being grouped
-    by series (and ascending in time inside a group)."""
+def series_runs(table: pa.Table, kind: str) -> dict[Any, list[tuple[int, int]]]:
+    """Where each series' rows lie in a table of ``kind`` whose rows are grouped by series
+    (ascending in time inside a group): (first, second column value) → [(start, end)]."""
+    first_name, second_name = COLUMNS[kind][:2]
+    first = table.column(first_name).to_numpy(zero_copy_only=False)
+    second = table.column(second_name).to_numpy(zero_copy_only=False)
     if not len(first):
         return {}
     change = np.flatnonzero((first[1:] != first[:-1]) | (second[1:] != second[:-1])) + 1
@@ -220,6 +207,20 @@ def _runs(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> dict[Any, list[t
     for key, start, end in zip(names, starts.tolist(), ends.tolist(), strict=True):
         runs.setdefault(key, []).append((start, end))
     return runs
+
+
+def rows_within(
+    times: Ints, spans: Sequence[tuple[int, int]], lo: int, hi: int
+) -> list[tuple[int, int]]:
+    """The row ranges ``[i, j)`` of one series' ``spans`` (from :func:`series_runs`) whose
+    times lie in ``[lo, hi]``."""
+    out = []
+    for start, end in spans:
+        i = start + int(np.searchsorted(times[start:end], lo, "left"))
+        j = start + int(np.searchsorted(times[start:end], hi, "right"))
+        if i < j:
+            out.append((i, j))
+    return out
 
 
 def read_frame(paths: Sequence[str], kind: str) -> pd.DataFrame:

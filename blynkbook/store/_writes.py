@@ -22,8 +22,9 @@ from ._files import (
     month_label,
     points_table,
     read_table,
+    rows_within,
     series_id_values,
-    series_mask,
+    series_runs,
     times_of,
     write_table,
 )
@@ -126,24 +127,25 @@ def _rewrite(
     keys: dict[int, SeriesKey],
     written: list[str],
 ) -> None:
-    """Copy-on-write of one file: its cut rows' points dropped, the rest carried."""
+    """Copy-on-write of one file: its cut rows' points dropped, the rest carried (rows
+    found by the file's series runs and a binary search in time)."""
+    kind, month = path.split("/")[0], path.split("/")[-2]
     table = read_table(folder / path)
-    times = times_of(table)
+    times, runs = times_of(table), series_runs(table, kind)
     keep = np.ones(table.num_rows, dtype=bool)
     remains: list[tuple[Segment, list[tuple[Range, int]]]] = []
     for segment, ranges in hit:
-        mine = series_mask(table, keys[segment.series])
-        mine &= (times >= segment.lo) & (times <= segment.hi)
-        stay = np.zeros(table.num_rows, dtype=bool)
+        spans = runs.get(series_id_values(keys[segment.series]), [])
+        for i, j in rows_within(times, spans, segment.lo, segment.hi):
+            keep[i:j] = False  # the segment's points go, but for its remaining parts
         parts = []
         for lo, hi in subtract((segment.lo, segment.hi), ranges):
-            inside = mine & (times >= lo) & (times <= hi)
-            parts.append(((lo, hi), int(inside.sum())))
-            stay |= inside
-        keep &= ~mine | stay
+            inside = rows_within(times, spans, lo, hi)
+            for i, j in inside:
+                keep[i:j] = True
+            parts.append(((lo, hi), sum(j - i for i, j in inside)))
         remains.append((segment, parts))
     kept = table.filter(keep)
-    kind, month = path.split("/")[0], path.split("/")[-2]
     new = write_table(folder, kind, month, kept) if kept.num_rows else None
     if new is not None:
         written.append(new)
