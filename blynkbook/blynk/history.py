@@ -177,9 +177,10 @@ def _ordered(times: Ints, values: Floats) -> tuple[Ints, Floats]:
 def frame_of(
     series: Sequence[Series], parts: Sequence[Sequence[tuple[Ints, Floats]]]
 ) -> pd.DataFrame:
-    """The history frame of ``series``, each given as parts of its points (disjoint time
-    ranges, each ascending): one concatenation into the frame's columns; only a series
-    whose parts are out of order is sorted."""
+    """The history frame of ``series``, each given as parts of its points (its pages,
+    or the disjoint ranges the store and the network gave): one concatenation into the
+    frame's columns; only a series whose points are not strictly rising in time is
+    sorted and rid of repeated times (:func:`_ordered`)."""
     if not series:
         return empty_history()
     counts = np.asarray([sum(t.size for t, _ in one) for one in parts], np.int64)
@@ -201,7 +202,11 @@ def _in_order(times: Ints, values: Floats, counts: Ints) -> tuple[Ints, Floats, 
     if bool(rising.all()):
         return times, values, counts
     starts = ends - counts
-    ordered = [_ordered(times[a:b], values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    unordered = set(np.searchsorted(ends, np.flatnonzero(~rising), "right").tolist())
+    ordered = [
+        _ordered(times[a:b], values[a:b]) if n in unordered else (times[a:b], values[a:b])
+        for n, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True))
+    ]
     return (
         np.concatenate([t for t, _ in ordered]),
         np.concatenate([v for _, v in ordered]),
@@ -365,17 +370,8 @@ def _concat(series: Sequence[Series], pages: Sequence[tuple[Job, _Page]]) -> pd.
     for (s, number), page in pages:
         grouped.setdefault(id(s), []).append((number, page))
     present = [s for s in series if id(s) in grouped]
-    parts_t: list[Ints] = []
-    parts_v: list[Floats] = []
-    counts: list[int] = []
-    for s in present:
-        group = [page for _, page in sorted(grouped[id(s)], key=lambda item: item[0])]
-        times, values = _ordered(
-            np.concatenate([p.times for p in group]), np.concatenate([p.values for p in group])
-        )
-        parts_t.append(times)
-        parts_v.append(values)
-        counts.append(times.size)
-    if not parts_t:
-        return empty_history()
-    return _assemble(present, np.concatenate(parts_t), np.concatenate(parts_v), counts)
+    return frame_of(
+        present,
+        [[(p.times, p.values) for _, p in sorted(grouped[id(s)], key=lambda i: i[0])]
+         for s in present],
+    )  # fmt: skip

@@ -43,12 +43,23 @@ def test_parts_in_order_are_joined_as_they_are(monkeypatch: pytest.MonkeyPatch) 
     assert {c: str(frame[c].dtype) for c in HISTORY_SPEC} == HISTORY_SPEC
 
 
-def test_a_series_whose_parts_are_out_of_order_is_sorted_alone() -> None:
+def test_a_series_whose_parts_are_out_of_order_is_sorted_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The tail given before the stored part, a repeated time: that series is put in order
     (first of a repeated time kept, as history.pull does); the others are left as given."""
+    sorted_sizes: list[int] = []
+    ordered = history._ordered
+
+    def counted(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sorted_sizes.append(times.size)
+        return ordered(times, values)
+
+    monkeypatch.setattr(history, "_ordered", counted)
     parts = [[_points([5, 6]), _points([1, 2])], [_points([3, 3])], [_points([8, 9])]]
     frame = frame_of(SERIES, parts)
     pd.testing.assert_frame_equal(frame, _reference([[1, 2, 5, 6], [3], [8, 9]]))
+    assert sorted_sizes == [4, 2]  # the first two series only; [8, 9] was left as it came
 
 
 def test_a_series_starting_below_the_previous_one_is_not_out_of_order(
