@@ -69,14 +69,27 @@ RESULTS = Path(__file__).parent / "results"
 
 def client(sim: BlynkSim, url: str, folder: Path | None, *, cache: bool = False) -> Blynk:
     """A loopback client on the sim's clock (a relative window moves with it)."""
-    if cache:  # as connect() builds it: the response cache and the store
-        cloud = blynkbook.connect(server=url, client_id=sim.client_id,
-                                  client_secret=sim.client_secret, store=folder,
-                                  cache=(folder or Path(".")) / "responses.sqlite",
-                                  progress=False)  # fmt: skip
-        cloud._now = sim.clock.now_ms
-        return cloud
+    if cache:
+        return connect_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms)
     return bare_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms)
+
+
+def connect_client(
+    url: str,
+    client_id: str,
+    secret: str,
+    folder: Path | None,
+    now: Callable[[], int],
+    *,
+    max_concurrency: int = 16,
+) -> Blynk:
+    """A loopback client as ``connect()`` builds it: the response cache (in ``folder``)
+    and the store, with ``now`` as its clock."""
+    cloud = blynkbook.connect(server=url, client_id=client_id, client_secret=secret,
+                              store=folder, cache=(folder or Path(".")) / "responses.sqlite",
+                              progress=False, max_concurrency=max_concurrency)  # fmt: skip
+    cloud._now = now
+    return cloud
 
 
 def bare_client(
@@ -94,15 +107,6 @@ def bare_client(
     session = Session(url, auth=auth, max_concurrency=max_concurrency)
     store = open_store(folder, server=url, client_id=client_id) if folder else None
     return Blynk(session, server=url, client_id=client_id, now=now, store=store, progress=False)
-
-
-def remote_client(
-    sim: RemoteSim, folder: Path, now: Callable[[], int], *, max_concurrency: int = 16
-) -> Blynk:
-    """A loopback client of a sim in another process, with a store in ``folder``."""
-    return bare_client(
-        sim.url, sim.client_id, sim.client_secret, folder, now, max_concurrency=max_concurrency
-    )
 
 
 def stations(sim: BlynkSim, count: int) -> list[int]:
@@ -142,14 +146,9 @@ def _rerun(
     now = [sim.advance(0)]
 
     def new_client() -> Blynk:
-        if not cached:
-            return remote_client(sim, folder, lambda: now[0], max_concurrency=concurrency)
-        cloud = blynkbook.connect(server=sim.url, client_id=sim.client_id,
-                                  client_secret=sim.client_secret, store=folder,
-                                  cache=folder / "responses.sqlite", progress=False,
-                                  max_concurrency=concurrency)  # fmt: skip
-        cloud._now = lambda: now[0]
-        return cloud
+        build = connect_client if cached else bare_client
+        return build(sim.url, sim.client_id, sim.client_secret, folder, lambda: now[0],
+                     max_concurrency=concurrency)  # fmt: skip
 
     with new_client() as first:
         cold, frame = timed(lambda: first.history(devices, LABELS, start=start))
