@@ -69,40 +69,29 @@ RESULTS = Path(__file__).parent / "results"
 
 def client(sim: BlynkSim, url: str, folder: Path | None, *, cache: bool = False) -> Blynk:
     """A loopback client on the sim's clock (a relative window moves with it)."""
+    return loopback_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms,
+                           cache=cache)  # fmt: skip
+
+
+def loopback_client(
+    url: str,
+    client_id: str,
+    secret: str,
+    folder: Path | None,
+    now: Callable[[], int],
+    *,
+    cache: bool = False,
+    max_concurrency: int = 16,
+) -> Blynk:
+    """A loopback client with ``now`` as its clock and a store in ``folder`` (None:
+    none): with ``cache``, as ``connect()`` builds it (the response cache in ``folder``
+    too), else with no response cache."""
     if cache:
-        return connect_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms)
-    return bare_client(url, sim.client_id, sim.client_secret, folder, sim.clock.now_ms)
-
-
-def connect_client(
-    url: str,
-    client_id: str,
-    secret: str,
-    folder: Path | None,
-    now: Callable[[], int],
-    *,
-    max_concurrency: int = 16,
-) -> Blynk:
-    """A loopback client as ``connect()`` builds it: the response cache (in ``folder``)
-    and the store, with ``now`` as its clock."""
-    cloud = blynkbook.connect(server=url, client_id=client_id, client_secret=secret,
-                              store=folder, cache=(folder or Path(".")) / "responses.sqlite",
-                              progress=False, max_concurrency=max_concurrency)  # fmt: skip
-    cloud._now = now
-    return cloud
-
-
-def bare_client(
-    url: str,
-    client_id: str,
-    secret: str,
-    folder: Path | None,
-    now: Callable[[], int],
-    *,
-    max_concurrency: int = 16,
-) -> Blynk:
-    """A loopback client with no response cache, a store in ``folder`` (None: none) and
-    ``now`` as its clock."""
+        cloud = blynkbook.connect(server=url, client_id=client_id, client_secret=secret,
+                                  store=folder, cache=(folder or Path(".")) / "responses.sqlite",
+                                  progress=False, max_concurrency=max_concurrency)  # fmt: skip
+        cloud._now = now
+        return cloud
     auth = OAuth2ClientCredentials(Credentials(url, client_id, secret))
     session = Session(url, auth=auth, max_concurrency=max_concurrency)
     store = open_store(folder, server=url, client_id=client_id) if folder else None
@@ -146,9 +135,10 @@ def _rerun(
     now = [sim.advance(0)]
 
     def new_client() -> Blynk:
-        build = connect_client if cached else bare_client
-        return build(sim.url, sim.client_id, sim.client_secret, folder, lambda: now[0],
-                     max_concurrency=concurrency)  # fmt: skip
+        return loopback_client(
+            sim.url, sim.client_id, sim.client_secret, folder, lambda: now[0],
+            cache=cached, max_concurrency=concurrency,
+        )  # fmt: skip
 
     with new_client() as first:
         cold, frame = timed(lambda: first.history(devices, LABELS, start=start))
